@@ -1,0 +1,1 @@
+"""Evaluation: diversity and divergence metrics, benchmark scorers, test-time scaling analysis."""

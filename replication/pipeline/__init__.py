@@ -1,0 +1,1 @@
+"""Pipeline plumbing: parameter validation, seeding, run logging and the papermill runner."""

@@ -1,0 +1,1 @@
+"""Figures, drawn with seaborn from the per-step metric files."""

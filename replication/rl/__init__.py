@@ -1,0 +1,1 @@
+"""Language-model RL: small subclasses of TRL's trainers."""
