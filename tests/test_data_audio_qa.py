@@ -14,7 +14,7 @@ from replication.data.audio_qa.corpus import generate_item
 from replication.data.audio_qa.families import DIFFICULTIES, shuffled_choices
 from replication.data.audio_qa.synth import SAMPLE_RATE
 from replication.eval.mmau import string_match
-from replication.rewards.cesar import accuracy_reward, format_reward, keyword_reward
+from replication.rewards.cesar import accuracy_reward, format_completion, format_reward, keyword_reward
 
 
 def test_registry_covers_tasks_with_enough_families():
@@ -120,7 +120,7 @@ def test_written_split_is_mmau_format_and_traces_fit_the_rewards(tmp_path):
 
     traces = load_traces(tmp_path / "test-mini-traces.json")
     assert set(traces) == {item.id for item in items}
-    completions = [f"<think>{traces[i.id]}</think><answer>{i.answer}</answer>" for i in items]
+    completions = [format_completion(traces[i.id], i.answer) for i in items]
     kwargs = {"answer": [i.answer for i in items], "choices": [list(i.choices) for i in items]}
     assert accuracy_reward(completions, **kwargs) == [1.0] * len(items)
     assert format_reward(completions) == [1.0] * len(items)

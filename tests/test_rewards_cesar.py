@@ -15,6 +15,7 @@ from replication.rewards.cesar import (
     completion_text,
     concept_similarity,
     consistency_reward,
+    format_completion,
     format_reward,
     keyword_reward,
     overthinking_reward,
@@ -241,6 +242,9 @@ def test_completion_text_forms():
 
 
 def test_split_completion():
+    # format_completion and split_completion are inverse on well-formed text
+    assert split_completion(format_completion("pitch rises", "B")) == ("pitch rises", "B")
+    assert format_reward([format_completion("", "B")]) == [1.0]
     assert split_completion(GOOD)[1] == "The first word"
     assert split_completion("plain words") == ("plain words", None)
 

@@ -13,6 +13,7 @@ API (every reward returns ``list[float]``, one value in [0, 1] per completion, b
 ``concept_similarity(x, y)``                              |C(x) ∩ C(y)| / max(|C(x)|, |C(y)|), 0 if both empty
 ``split_completion(text) -> (think, answer | None)``      the parse every reward shares
 ``completion_text(completion) -> str``                    a completion given as a string or as chat messages
+``format_completion(think, answer) -> str``               ``<think>t</think><answer>y</answer>`` (SFT targets)
 ``cesar_reward_funcs(weights=None, tokenizer=None, L_max=256) -> (funcs, weights)``
     the components with non-zero weight and their weights, in order, for ``GRPOTrainer(reward_funcs=...)`` and
     ``GRPOConfig(reward_weights=...)``; ``weights`` is a mapping over ``COMPONENTS`` or a 5-sequence.
@@ -111,6 +112,11 @@ def _content_text(content: Any) -> str:
     if isinstance(content, Sequence):  # multimodal content parts: [{"type": "text", "text": ...}, ...]
         return "".join(p["text"] for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str))
     return ""
+
+
+def format_completion(think: str, answer: str) -> str:
+    """The output format the rewards expect: ``<think>{think}</think><answer>{answer}</answer>``."""
+    return f"{THINK_OPEN}{think}{THINK_CLOSE}{ANSWER_OPEN}{answer}{ANSWER_CLOSE}"
 
 
 def split_completion(text: str) -> tuple[str, str | None]:

@@ -8,7 +8,7 @@ API
 ``shuffled_choices(rng, draft) -> list[str]``: the 4 choices in a random order (answer position uniform).
 ``reasoning_trace(draft) -> str``: the ``<think>`` text for SFT: the facts, then the steps, then the conclusion,
   in audio vocabulary with connectives (first / then / because / therefore), without the tags.
-``pick_distractors(rng, pool, answer, k=3)``; ``article(word)``; ``DIFFICULTIES``, ``TASKS``.
+``pick_distractors(rng, pool, answer, k=3)``; ``window_distractors(rng, ordered_pool, answer, k=3)``; ``article(word)``; ``DIFFICULTIES``, ``TASKS``.
 The registry of all families is ``replication.data.audio_qa.FAMILIES``.
 """
 
@@ -66,6 +66,19 @@ def reasoning_trace(draft: Draft) -> str:
 def article(word: str) -> str:
     """``"an augmented"``, ``"a major"``: the indefinite article for ``word``."""
     return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
+def window_distractors(rng: np.random.Generator, ordered_pool, answer, k: int = 3) -> list:
+    """The other members of a window of k + 1 consecutive ``ordered_pool`` entries that contains ``answer``.
+
+    The window's offset is uniform among those that fit, so the answer is not always the middle value (a text-only
+    "pick the median" shortcut would otherwise solve counting questions without listening).
+    """
+    pool = list(ordered_pool)
+    i = pool.index(answer)
+    lowest, highest = max(0, i - k), min(i, len(pool) - k - 1)
+    start = int(rng.integers(lowest, highest + 1))
+    return [p for p in pool[start : start + k + 1] if p != answer]
 
 
 def pick_distractors(rng: np.random.Generator, pool, answer, k: int = 3) -> list:

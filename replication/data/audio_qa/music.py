@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from replication.data.audio_qa import synth as s
-from replication.data.audio_qa.families import Draft, Family, article, pick_distractors
+from replication.data.audio_qa.families import Draft, Family, article, pick_distractors, window_distractors
 from replication.data.audio_qa.sound import _noisy
 
 
@@ -73,9 +73,8 @@ INTERVAL_POOLS = {  # easy: sizes far apart; hard: neighbours
 def interval(rng, difficulty) -> Draft:
     pool = INTERVAL_POOLS[difficulty]
     answer = pool[int(rng.integers(len(pool)))]
-    if difficulty == "hard":  # distractors are the neighbours in size
-        near = sorted((n for n in INTERVALS if n != answer), key=lambda n: abs(INTERVALS[n] - INTERVALS[answer]))
-        distractors = near[:3]
+    if difficulty == "hard":  # distractors are neighbours in size (INTERVALS is ordered by size)
+        distractors = window_distractors(rng, list(INTERVALS), answer)
     else:
         distractors = pick_distractors(rng, pool, answer)
     root = int(rng.integers(55, 70))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from replication.data.audio_qa import synth as s
-from replication.data.audio_qa.families import Draft, Family, pick_distractors
+from replication.data.audio_qa.families import Draft, Family, window_distractors
 
 SNR_DB = {"easy": None, "medium": 20.0, "hard": 8.0}  # background noise; None = clean
 
@@ -35,10 +35,9 @@ def count_beeps(rng, difficulty) -> Draft:
     gap = {"easy": 0.2, "medium": 0.12, "hard": 0.06}[difficulty]
     freq = float(rng.uniform(600, 1800))
     audio = s.place(2.5, [(t, _beep(freq), 1.0) for t in _onsets(rng, n, 2.5, 0.1, gap)])
-    pool = [str(k) for k in range(max(1, n - 3), n + 4)]
     return Draft(
         _noisy(rng, audio, difficulty), "How many beeps can be heard in the audio?", str(n),
-        pick_distractors(rng, pool, str(n)),
+        window_distractors(rng, [str(k) for k in range(1, 12)], str(n)),
         [f"there are short beeps at about {freq:.0f} Hz separated by silence"],
         [f"counting the onsets one by one gives {n} beeps"],
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from replication.data.audio_qa import synth as s
-from replication.data.audio_qa.families import Draft, Family, article, pick_distractors
+from replication.data.audio_qa.families import Draft, Family, article, pick_distractors, window_distractors
 from replication.data.audio_qa.sound import _noisy
 
 VOWELS = {  # label -> (F1, F2, F3)
@@ -67,10 +67,9 @@ def syllable_count(rng, difficulty) -> Draft:
     n = int(rng.integers(*{"easy": (1, 4), "medium": (2, 6), "hard": (3, 7)}[difficulty]))
     gap = {"easy": 0.15, "medium": 0.08, "hard": 0.04}[difficulty]
     events, end = _syllables(rng, n, float(rng.uniform(100, 250)), gap)
-    pool = [str(k) for k in range(max(1, n - 3), n + 4)]
     return Draft(
         _noisy(rng, s.place(end + 0.1, events), difficulty), "How many syllables are spoken?", str(n),
-        pick_distractors(rng, pool, str(n)),
+        window_distractors(rng, [str(k) for k in range(1, 12)], str(n)),
         ["a voice utters short vowel syllables, each with its own amplitude peak"],
         [f"counting the syllable onsets gives {n}"],
     )
