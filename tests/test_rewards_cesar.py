@@ -312,3 +312,14 @@ def test_fast_tokenizer_equals_the_regex(text):
     from replication.rewards.cesar import words
 
     assert words(text) == re.findall(r"\w+", text.lower())
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    from replication.eval import mmau
+    from replication.rewards import cesar
+
+    for module in (cesar, mmau):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -52,7 +52,7 @@ def _load_lexicons(path: Path = LEXICON_FILE):
     stopwords = frozenset(raw["stopwords"].split())
     categories = {}
     for name in ("pattern", "logic", "domain"):
-        words, phrases, gapped = set(), [], []
+        unigrams, phrases, gapped = set(), [], []
         for entry in raw[name]:
             entry = entry.lower().strip()
             if "..." in entry:
@@ -63,8 +63,8 @@ def _load_lexicons(path: Path = LEXICON_FILE):
             elif " " in entry:
                 phrases.append((entry.split()[0], " " + " ".join(entry.split()) + " "))  # padded: whole words only
             else:
-                words.add(entry)
-        categories[name] = (frozenset(words), tuple(phrases), tuple(gapped), float(raw["saturation"][name]))
+                unigrams.add(entry)
+        categories[name] = (frozenset(unigrams), tuple(phrases), tuple(gapped), float(raw["saturation"][name]))
     return stopwords, categories
 
 
@@ -79,7 +79,7 @@ _ASCII_WORD_TABLE = bytes(
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased ``\w+`` tokens of ``text`` (the unit of concepts and keywords)."""
+    """Lower-cased ``\\w+`` tokens of ``text`` (the unit of concepts and keywords)."""
     if text.isascii():
         return text.encode("ascii").translate(_ASCII_WORD_TABLE).decode("ascii").split()
     return _WORD.findall(text.lower())
