@@ -32,7 +32,7 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 
@@ -85,13 +85,37 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-class Parsed(NamedTuple):
-    think: str  # the reasoning text t
-    answer: str | None  # the final answer ŷ, None when there is no closed <answer> block
-    well_formed: bool  # exactly <think>…</think><answer>…</answer>, nothing around, answer non-empty
-    think_words: tuple[str, ...]  # lower-cased \w+ tokens of t
-    think_word_set: frozenset[str]
-    think_concepts: frozenset[str]  # C(t)
+class Parsed:
+    """One completion, parsed once (``_parse`` caches it); word-level views are computed on first use, so the
+    outcome-only rewards (accuracy, format) never tokenize the reasoning."""
+
+    __slots__ = ("think", "answer", "well_formed", "_words", "_word_set", "_concepts")
+
+    def __init__(self, think: str, answer: str | None, well_formed: bool):
+        self.think = think  # the reasoning text t
+        self.answer = answer  # the final answer ŷ, None when there is no closed <answer> block
+        self.well_formed = well_formed  # exactly <think>…</think><answer>…</answer>, answer non-empty
+        self._words = self._word_set = self._concepts = None
+
+    @property
+    def think_words(self) -> tuple[str, ...]:
+        """Lower-cased ``\\w+`` tokens of t, in order."""
+        if self._words is None:
+            self._words = tuple(words(self.think))
+        return self._words
+
+    @property
+    def think_word_set(self) -> frozenset[str]:
+        if self._word_set is None:
+            self._word_set = frozenset(self.think_words)
+        return self._word_set
+
+    @property
+    def think_concepts(self) -> frozenset[str]:
+        """C(t): the word set minus stop words."""
+        if self._concepts is None:
+            self._concepts = self.think_word_set - STOPWORDS
+        return self._concepts
 
 
 def completion_text(completion: Any) -> str:
@@ -152,9 +176,7 @@ def _parse(text: str) -> Parsed:
         if a_close >= 0:
             answer = text[a_open + len(ANSWER_OPEN) : a_close].strip()
 
-    think_words = tuple(words(think))
-    word_set = frozenset(think_words)
-    return Parsed(think, answer, _well_formed(text, answer), think_words, word_set, word_set - STOPWORDS)
+    return Parsed(think, answer, _well_formed(text, answer))
 
 
 def _well_formed(text: str, answer: str | None) -> bool:
