@@ -37,9 +37,13 @@ def vowel_identity(rng, difficulty) -> Draft:
     answer = list(VOWELS)[int(rng.integers(len(VOWELS)))]
     f0 = float(rng.uniform(100, 140)) if difficulty == "easy" else float(rng.uniform(100, 300))
     seconds = {"easy": 1.0, "medium": 0.6, "hard": 0.3}[difficulty]
-    f1, f2, _ = VOWELS[answer]
+    # vocal-tract length varies between speakers: formants scale together (hard items: up to about +-15 %)
+    spread = {"easy": 0.0, "medium": 0.07, "hard": 0.15}[difficulty]
+    scale = float(rng.uniform(1 - spread, 1 + spread)) if spread else 1.0
+    formants = [f * scale for f in VOWELS[answer]]
+    f1, f2 = round(formants[0]), round(formants[1])
     return Draft(
-        _noisy(rng, s.place(seconds + 0.2, [(0.1, s.vowel(VOWELS[answer], f0, seconds), 1.0)]), difficulty),
+        _noisy(rng, s.place(seconds + 0.2, [(0.1, s.vowel(formants, f0, seconds), 1.0)]), difficulty),
         "Which vowel sound is spoken?", answer, pick_distractors(rng, list(VOWELS), answer),
         [f"a sustained voiced vowel with formants near {f1} Hz and {f2} Hz"],
         [f"a first formant of {f1} Hz and a second formant of {f2} Hz match the vowel {answer.split()[0]}"],
