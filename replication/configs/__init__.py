@@ -18,8 +18,10 @@ from replication.pipeline.params import (
     validate_section,
 )
 from replication.configs.orw import ORWConfig
+from replication.pipeline.runtime import RuntimeConfig
 
 SECTIONS: dict[str, type[StrictConfig]] = {
+    "runtime": RuntimeConfig,
     "orw": ORWConfig,
 }
 
