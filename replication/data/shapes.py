@@ -2,7 +2,7 @@
 
 Every image holds two objects (a colour and a shape each) side by side or one above the other, on black::
 
-    "a red circle left of a blue square"      "a green triangle above a yellow circle"
+    "a red cross left of a blue square"      "a green triangle above a yellow cross"
 
 A *scene* is what the picture shows: ``(layout, first object, second object)``, where the first object is the left
 (horizontal layout) or the top one (vertical layout). Each scene has two captions, one per relation direction
@@ -27,7 +27,7 @@ COLOURS: dict[str, tuple[float, float, float]] = {
     "blue": (0.0, 0.0, 1.0),
     "yellow": (1.0, 1.0, 0.0),
 }
-SHAPES = ("circle", "square", "triangle")
+SHAPES = ("square", "triangle", "cross")
 LAYOUTS = ("horizontal", "vertical")
 # relation word -> (layout index, whether the caption's subject is the first slot)
 RELATIONS: dict[str, tuple[int, bool]] = {
@@ -59,7 +59,7 @@ def object_phrase(obj: tuple[int, int]) -> str:
 
 
 def captions(scene: Scene) -> list[str]:
-    """The two captions of a scene, e.g. 'a red circle left of a blue square' and 'a blue square right of a red circle'."""
+    """The two captions of a scene, e.g. 'a red cross left of a blue square' and 'a blue square right of a red cross'."""
     out = []
     for relation, (layout, subject_first) in RELATIONS.items():
         if layout != scene.layout:
@@ -114,11 +114,12 @@ def _shape_mask(shape: int, size: int, cy: float, cx: float, radius: float) -> n
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5  # pixel centres
     dy, dx = yy - cy, xx - cx
     name = SHAPES[shape]
-    if name == "circle":
-        return dy**2 + dx**2 <= radius**2
     if name == "square":
-        side = radius * 0.85  # a square of the circle's area would look bigger: keep them alike in ink
+        side = radius * 0.85  # a little smaller than the box, so that squares do not dwarf the other shapes
         return (np.abs(dy) <= side) & (np.abs(dx) <= side)
+    if name == "cross":  # a plus sign; arms about 2 pixels thick
+        inside = (np.abs(dy) <= radius) & (np.abs(dx) <= radius)
+        return inside & ((np.abs(dy) <= 1.0) | (np.abs(dx) <= 1.0))
     # triangle pointing up: apex at the top, base at the bottom of the bounding box
     top, bottom = cy - radius, cy + radius
     half_width = radius * (yy - top) / (bottom - top)
