@@ -178,3 +178,56 @@ def make_dataset(scenes: list[Scene], n: int, size: int, seed: int) -> ShapesDat
 def prompts_of(scenes: list[Scene]) -> list[str]:
     """Every caption of the given scenes, in order: the prompt set of a split."""
     return [text for scene in scenes for text in captions(scene)]
+
+
+def save_split(path, train: ShapesDataset, test: ShapesDataset, train_scenes: list[Scene], heldout_scenes: list[Scene]) -> None:
+    """Write ``path/shapes.safetensors`` (images, labels, prompt indices) and ``path/prompts.json``.
+
+    Prompts are indexed in ``prompts_of(all_scenes())`` order, the prompt set the generator is built with.
+    """
+    import json
+    from pathlib import Path
+
+    import torch
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    prompts = prompts_of(all_scenes())
+    index = {p: i for i, p in enumerate(prompts)}
+    tensors = {}
+    for name, data in (("train", train), ("test", test)):
+        tensors[f"{name}_images"] = torch.from_numpy(data.images)
+        tensors[f"{name}_prompt"] = torch.tensor([index[c] for c in data.captions])
+        tensors[f"{name}_layout"] = torch.from_numpy(data.layout)
+        tensors[f"{name}_colour"] = torch.from_numpy(data.colour)
+        tensors[f"{name}_shape"] = torch.from_numpy(data.shape)
+    save_file(tensors, path / "shapes.safetensors")
+    split = {
+        "prompts": prompts,
+        "train_prompts": sorted(index[p] for p in prompts_of(train_scenes)),
+        "heldout_prompts": sorted(index[p] for p in prompts_of(heldout_scenes)),
+    }
+    (path / "prompts.json").write_text(json.dumps(split, indent=1, sort_keys=True) + "\n")
+
+
+def load_split(path) -> tuple[dict, dict]:
+    """(tensors, prompt split) as written by ``save_split``; ``dataset(tensors, split, name)`` rebuilds a set."""
+    import json
+    from pathlib import Path
+
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    return load_file(path / "shapes.safetensors"), json.loads((path / "prompts.json").read_text())
+
+
+def dataset(tensors: dict, split: dict, name: str) -> ShapesDataset:
+    """The ``train`` or ``test`` ShapesDataset from ``load_split``'s output."""
+    return ShapesDataset(
+        images=tensors[f"{name}_images"].numpy(),
+        captions=[split["prompts"][i] for i in tensors[f"{name}_prompt"].tolist()],
+        layout=tensors[f"{name}_layout"].numpy(),
+        colour=tensors[f"{name}_colour"].numpy(),
+        shape=tensors[f"{name}_shape"].numpy(),
+    )

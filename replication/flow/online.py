@@ -31,6 +31,29 @@ Objective = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, to
 PoolSampler = Callable[[torch.nn.Module], tuple[Pool, dict[str, float]]]
 
 
+# draw_minibatch(pool, batch_size, generator) -> indices into the pool
+MinibatchSampler = Callable[[Pool, int, torch.Generator], torch.Tensor]
+
+
+def uniform_minibatch(pool: Pool, batch_size: int, generator: torch.Generator) -> torch.Tensor:
+    """``batch_size`` pool indices drawn uniformly with replacement (ORW-CFM-W2's minibatches)."""
+    return torch.randint(len(pool.rewards), (batch_size,), generator=generator)
+
+
+def whole_group_minibatch(pool: Pool, batch_size: int, generator: torch.Generator) -> torch.Tensor:
+    """Every sample of ``batch_size // K`` groups drawn without replacement (K samples per group, at least one group).
+
+    Group-relative objectives (ADRPO's A = R - mean of R over the prompt's samples in the batch, DPO's best and
+    worst of a group) need each prompt's whole group in the batch; this is that batch.
+    """
+    groups, counts = torch.unique(pool.groups, return_counts=True)
+    if not (counts == counts[0]).all():
+        raise ValueError(f"whole_group_minibatch needs groups of equal size, got sizes {sorted(set(counts.tolist()))}")
+    n_groups = min(len(groups), max(1, batch_size // int(counts[0])))
+    chosen = groups[torch.randperm(len(groups), generator=generator)[:n_groups]]  # (n,)
+    return torch.nonzero(torch.isin(pool.groups, chosen)).flatten()
+
+
 def warmup_schedule(optimizer: torch.optim.Optimizer, warmup_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
     """Linear warm-up to the base learning rate, then constant (the released ORW-CFM-W2 settings)."""
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / max(1, warmup_steps)))
@@ -50,8 +73,13 @@ def online_finetune(
     refresh_every: int,
     generator: torch.Generator,
     log: MetricsLog,
+    draw_minibatch: MinibatchSampler = uniform_minibatch,
 ) -> dict[str, float]:
-    """Fine-tune ``policy`` in place; log the pool's metrics at every refresh and return the final ones."""
+    """Fine-tune ``policy`` in place; log the pool's metrics at every refresh and return the final ones.
+
+    ``draw_minibatch`` picks each step's samples from the pool (``whole_group_minibatch`` for group-relative
+    objectives); the batch's size is whatever it returns.
+    """
     reference.eval().requires_grad_(False)
     optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
     schedule = warmup_schedule(optimizer, warmup_steps)
@@ -66,10 +94,10 @@ def online_finetune(
             if step == steps:
                 return metrics
             policy.train()
-        index = torch.randint(len(pool.rewards), (batch_size,), generator=generator)
+        index = draw_minibatch(pool, batch_size, generator)
         x1, condition = pool.x1[index], pool.condition[index]
         noise = torch.randn(x1.shape, generator=generator)
-        sigma = torch.rand(batch_size, generator=generator)
+        sigma = torch.rand(len(index), generator=generator)
         x_sigma, u_t = interpolate(x1, noise, sigma)
         v_theta = policy(x_sigma, sigma, condition)
         with torch.no_grad():

@@ -1,9 +1,10 @@
 """The paper profile's generator: Stable Diffusion 3 with a LoRA on its transformer, the reference being the adapter off.
 
 ADRPO fine-tunes SD3-medium (``stabilityai/stable-diffusion-3-medium-diffusers``); the same functions load a tiny
-pipeline saved locally in diffusers' format, which is how the test suite checks this path offline. Sampling reuses
-``replication.models.text_flow.sample`` in latent space: the policy is the transformer with the adapter on, the
-reference the same transformer with the adapter off (one copy of the weights, as in diffusers' LoRA training).
+pipeline saved locally in diffusers' format, which is how the test suite checks this path offline. ``SD3LoRAFlow``
+and ``AdapterDisabled`` give the policy (adapter on) and the reference (adapter off, one copy of the weights as in
+diffusers' LoRA training) the ``forward(x_sigma, sigma, prompt_index)`` interface of the toy model, so the same
+online loop and samplers run on latents; ``decode_latents`` turns them into images for the reward.
 Classifier-free guidance is not used while fine-tuning (as in ORW-CFM-W2's online loop); hence
 ``do_classifier_free_guidance=False`` below.
 """
@@ -13,8 +14,8 @@ from __future__ import annotations
 import torch
 from diffusers import StableDiffusion3Pipeline
 from peft import LoraConfig
+from torch import nn
 
-from replication.models.text_flow import VelocityFn, transformer_velocity
 
 PAPER_MODEL_ID = "stabilityai/stable-diffusion-3-medium-diffusers"
 # The attention projections of the joint blocks, as in diffusers' train_dreambooth_lora_sd3.py.
@@ -46,23 +47,6 @@ def load_sd3_with_lora(
     return pipe
 
 
-def policy_and_reference(pipe: StableDiffusion3Pipeline) -> tuple[VelocityFn, VelocityFn]:
-    """(v_theta, v_ref): the LoRA-adapted transformer and the same transformer with its adapters disabled."""
-    transformer = pipe.transformer
-    if not getattr(transformer, "_hf_peft_config_loaded", False):
-        raise ValueError("the pipeline's transformer has no LoRA adapter; load it with load_sd3_with_lora")
-    policy = transformer_velocity(transformer)
-
-    def reference(x_t, sigma, prompt_embeds, pooled):
-        transformer.disable_adapters()
-        try:
-            return policy(x_t, sigma, prompt_embeds, pooled)
-        finally:
-            transformer.enable_adapters()
-
-    return policy, reference
-
-
 @torch.no_grad()
 def encode_prompts(pipe: StableDiffusion3Pipeline, prompts: list[str], max_sequence_length: int = 256):
     """(prompt_embeds (B, T, D), pooled (B, P)) from SD3's three text encoders, without guidance."""
@@ -71,6 +55,50 @@ def encode_prompts(pipe: StableDiffusion3Pipeline, prompts: list[str], max_seque
         max_sequence_length=max_sequence_length,
     )
     return embeds, pooled
+
+
+class SD3LoRAFlow(nn.Module):
+    """The LoRA-adapted SD3 transformer behind the same interface as the toy model: ``forward(x, sigma, index)``.
+
+    The prompts are encoded once by SD3's three frozen text encoders (no guidance) and kept as buffers, so a
+    training step runs the transformer only; ``index`` selects prompts of ``prompts``.
+    """
+
+    def __init__(self, pipe: StableDiffusion3Pipeline, prompts: list[str], max_sequence_length: int = 256):
+        super().__init__()
+        if not getattr(pipe.transformer, "_hf_peft_config_loaded", False):
+            raise ValueError("the pipeline's transformer has no LoRA adapter; load it with load_sd3_with_lora")
+        self.transformer = pipe.transformer
+        self.prompts = list(prompts)
+        embeds, pooled = encode_prompts(pipe, self.prompts, max_sequence_length)
+        self.register_buffer("prompt_embeds", embeds, persistent=False)  # (P, T, D)
+        self.register_buffer("pooled", pooled, persistent=False)  # (P, D')
+
+    def forward(self, x_sigma: torch.Tensor, sigma: torch.Tensor, prompt_index: torch.Tensor) -> torch.Tensor:
+        return self.transformer(
+            hidden_states=x_sigma, encoder_hidden_states=self.prompt_embeds[prompt_index],
+            pooled_projections=self.pooled[prompt_index], timestep=sigma * 1000.0, return_dict=False,
+        )[0]
+
+
+class AdapterDisabled(nn.Module):
+    """The reference: the same transformer with its LoRA adapters switched off for the call.
+
+    The policy is held outside the module tree (in a tuple) on purpose: the training loop freezes its reference
+    with ``requires_grad_(False)``, which must not reach the LoRA weights the policy trains.
+    """
+
+    def __init__(self, policy: SD3LoRAFlow):
+        super().__init__()
+        self._policy = (policy,)
+
+    def forward(self, x_sigma: torch.Tensor, sigma: torch.Tensor, prompt_index: torch.Tensor) -> torch.Tensor:
+        policy = self._policy[0]
+        policy.transformer.disable_adapters()
+        try:
+            return policy(x_sigma, sigma, prompt_index)
+        finally:
+            policy.transformer.enable_adapters()
 
 
 def latent_shape(pipe: StableDiffusion3Pipeline, height: int, width: int) -> tuple[int, int, int]:
