@@ -17,14 +17,15 @@ from transformers import (
     T5Tokenizer,
 )
 
+from replication.flow.sampling import sample_euler
 from replication.models.sd3_paper import (
+    AdapterDisabled,
+    SD3LoRAFlow,
     decode_latents,
     encode_prompts,
     latent_shape,
     load_sd3_with_lora,
-    policy_and_reference,
 )
-from replication.models.text_flow import sample
 from replication.rewards.image import CLIPScoreReward, clip_score
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -79,30 +80,36 @@ def test_sd3_lora_loader_round_trip(tiny_sd3_dir):
     assert trainable and all("lora_" in name for name in trainable)
     assert not any(p.requires_grad for p in pipe.text_encoder_3.parameters())
 
-    embeds, pooled = encode_prompts(pipe, ["a red circle", "a blue square"], max_sequence_length=8)
+    embeds, pooled = encode_prompts(pipe, ["a red cross", "a blue square"], max_sequence_length=8)
     assert embeds.shape[0] == 2 and pooled.shape == (2, 64)
-    policy, reference = policy_and_reference(pipe)
+    policy = SD3LoRAFlow(pipe, ["a red cross", "a blue square"], max_sequence_length=8)
+    reference = AdapterDisabled(policy)
+    reference.requires_grad_(False)  # what the training loop does to its reference
+    assert sum(p.requires_grad for p in policy.parameters()) == len(trainable)  # the LoRA weights stay trainable
+
+    index = torch.tensor([0, 1])
     shape = latent_shape(pipe, 8, 8)
-    latents, w2 = sample(policy, embeds, pooled, pipe.scheduler, shape, 2, torch.Generator().manual_seed(0), reference)
+    noise = torch.randn((2, *shape), generator=torch.Generator().manual_seed(0))
+    out = sample_euler(lambda x, s: policy(x, s, index), noise, 2, reference=lambda x, s: reference(x, s, index))
     # LoRA's B starts at zero: the adapted model is the reference, exactly
-    assert latents.shape == (2, *shape) and torch.equal(w2, torch.zeros(2))
-    images = decode_latents(pipe, latents)
+    assert out.images.shape == (2, *shape) and torch.equal(out.w2, torch.zeros(2))
+    images = decode_latents(pipe, out.images)
     assert images.shape == (2, 3, 8, 8) and images.abs().max() <= 1.0
 
     with torch.no_grad():
         for name, p in pipe.transformer.named_parameters():
             if "lora_B" in name:
                 p.add_(0.1)
-    moved, w2 = sample(policy, embeds, pooled, pipe.scheduler, shape, 2, torch.Generator().manual_seed(0), reference)
-    assert (w2 > 0).all() and not torch.equal(moved, latents)
-    # and switching the adapter off for the reference did not leave it off
+    moved = sample_euler(lambda x, s: policy(x, s, index), noise, 2, reference=lambda x, s: reference(x, s, index))
+    assert (moved.w2 > 0).all() and not torch.equal(moved.images, out.images)
+    # switching the adapter off for the reference did not leave it off
     assert all(not layer.disable_adapters for name, layer in pipe.transformer.named_modules() if name.endswith("to_q"))
 
 
-def test_policy_and_reference_refuses_a_transformer_without_lora(tiny_sd3_dir):
+def test_sd3_flow_refuses_a_transformer_without_lora(tiny_sd3_dir):
     pipe = StableDiffusion3Pipeline.from_pretrained(str(tiny_sd3_dir))
     with pytest.raises(ValueError, match="no LoRA adapter"):
-        policy_and_reference(pipe)
+        SD3LoRAFlow(pipe, ["a red cross"])
 
 
 def test_clip_score_hand_case():
