@@ -28,6 +28,8 @@
 params_file = "params.yaml"
 
 # %%
+import torch
+
 from replication import configs
 from replication.configs.adrpo_flow import ARTIFACTS, RUNS
 from replication.data import shapes
@@ -38,6 +40,10 @@ from replication.pipeline.runlog import MetricsLog
 from replication.pipeline.seeding import seed_everything
 
 profile, cfg = configs.load("adrpo_flow", params_file)
+_, runtime = configs.load("runtime", params_file)
+# one intra-op thread: on the shared 2-core machine two threads per process oversubscribe the cores, which
+# measured 10-60x slower per step for these small models (a no-op for GPU work, which is on the device)
+torch.set_num_threads(1)
 generator = seed_everything(cfg.base.seed)
 tensors, split = shapes.load_split(ARTIFACTS / "data")
 cfg.base
@@ -49,7 +55,7 @@ print(f"{sum(p.numel() for p in model.transformer.parameters()):,} transformer a
       f"{sum(p.numel() for p in model.text_encoder.parameters()):,} text-encoder parameters")
 with MetricsLog(RUNS / "base" / "train_log.csv") as log:
     train_base_flow(model, tensors["train_images"], tensors["train_prompt"], cfg.base.steps, cfg.base.batch_size,
-                    cfg.base.lr, cfg.base.timestep_sampling, generator, log)
+                    cfg.base.lr, cfg.base.timestep_sampling, generator, log, runtime)
 model.save_pretrained(ARTIFACTS / "base")
 snapshot(cfg.base, ARTIFACTS / "base" / "run_config.json")
 
@@ -57,8 +63,6 @@ snapshot(cfg.base, ARTIFACTS / "base" / "run_config.json")
 # Samples for a few held-out prompts (rows); the fine-tuning runs measure reward and diversity properly.
 
 # %%
-import torch
-
 from replication.flow.prompt_pool import grid_samples
 from replication.plots.adrpo_flow import sample_grid_figure
 

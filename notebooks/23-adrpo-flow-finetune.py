@@ -54,25 +54,29 @@ from replication.pipeline.runlog import MetricsLog, write_metrics
 from replication.pipeline.seeding import seed_everything
 
 profile, cfg = configs.load("adrpo_flow", params_file)
+_, runtime = configs.load("runtime", params_file)
+# one intra-op thread: on the shared 2-core machine two threads per process oversubscribe the cores, which
+# measured 10-60x slower per step for these small models (a no-op for GPU work, which is on the device)
+torch.set_num_threads(1)
 ft = cfg.finetune
 run_dir = finetune_run_dir(method, value, seed)
 generator = seed_everything(seed)
 _, split = shapes.load_split(ARTIFACTS / "data")
 prompts = split["prompts"]
 splits = {"train": torch.tensor(split["train_prompts"]), "heldout": torch.tensor(split["heldout_prompts"])}
-setup = load_flow_setup(ft, ARTIFACTS, prompts)
+setup = load_flow_setup(ft, ARTIFACTS, prompts, runtime)
 objective = make_objective(method, value, tau=ft.tau)
 ft
 
 # %%
 draw_pool = PromptPoolSampler(setup.reference, setup.scorer, prompts, splits["train"], ft.prompts_per_pool,
-                              ft.samples_per_prompt, setup.shape, cfg.base.sampling_steps, generator, setup.decode)
+                              ft.samples_per_prompt, setup.shape, cfg.base.sampling_steps, generator, runtime, setup.decode)
 with MetricsLog(run_dir / "steps.csv") as log:
     final_pool = online_finetune(
         setup.policy, setup.reference, draw_pool, objective,
         steps=ft.steps, batch_size=ft.groups_per_batch * ft.samples_per_prompt, lr=ft.lr,
         warmup_steps=ft.warmup_steps, grad_clip=ft.grad_clip, refresh_every=ft.refresh_every,
-        generator=generator, log=log, draw_minibatch=whole_group_minibatch,
+        generator=generator, log=log, runtime=runtime, draw_minibatch=whole_group_minibatch,
     )
 setup.save(run_dir / "model")
 snapshot(ft, run_dir / "config.json")
@@ -83,7 +87,7 @@ snapshot(ft, run_dir / "config.json")
 # %%
 setup.policy.eval()
 final = evaluate(setup.policy, setup.reference, splits, prompts, setup.scorer, setup.shape, cfg.base.sampling_steps,
-                 ft.eval_prompts, ft.eval_samples_per_prompt, ft.eval_seed, setup.decode)
+                 ft.eval_prompts, ft.eval_samples_per_prompt, ft.eval_seed, runtime, setup.decode)
 write_metrics(run_dir / "final.json", {"method": method, "value": value, "seed": seed, **final})
 final
 

@@ -42,6 +42,10 @@ from replication.plots.adrpo_flow_report import adrpo_flow_section, summarise
 from replication.plots.style import save_figure
 
 profile, cfg = configs.load("adrpo_flow", params_file)
+_, runtime = configs.load("runtime", params_file)
+# one intra-op thread: on the shared 2-core machine two threads per process oversubscribe the cores, which
+# measured 10-60x slower per step for these small models (a no-op for GPU work, which is on the device)
+torch.set_num_threads(1)
 ft, sweep = cfg.finetune, cfg.sweep
 seed_everything(ft.eval_seed)
 _, split = shapes.load_split(ARTIFACTS / "data")
@@ -60,9 +64,9 @@ summary
 # The pre-trained model on the fixed evaluation batch (policy = reference, so W2 = 0):
 
 # %%
-setup = load_flow_setup(ft, ARTIFACTS, prompts)
+setup = load_flow_setup(ft, ARTIFACTS, prompts, runtime)
 base_eval = evaluate(setup.reference, setup.reference, splits, prompts, setup.scorer, setup.shape, cfg.base.sampling_steps,
-                     ft.eval_prompts, ft.eval_samples_per_prompt, ft.eval_seed, setup.decode)
+                     ft.eval_prompts, ft.eval_samples_per_prompt, ft.eval_seed, runtime, setup.decode)
 base_pool = steps[steps["step"] == 0][["reward", "diversity"]].mean().to_dict()  # every run's first pool: the base model
 base_eval
 

@@ -12,9 +12,13 @@ from replication.flow.objectives import ORWObjective
 from replication.flow.online import Pool, online_finetune, uniform_minibatch, whole_group_minibatch
 from replication.flow.prompt_pool import PromptPoolSampler, evaluate, evaluation_prompts
 from replication.pipeline.params import ConfigError, read_params, validate_section
+from replication.pipeline.runtime import RuntimeConfig
 from replication.pipeline.runlog import MetricsLog
 from replication.plots.adrpo_flow import pareto_front
 from replication.plots.adrpo_flow_report import undominated_baselines
+
+
+CPU = RuntimeConfig(device="cpu", dtype="float32")
 
 
 def pool_of(groups):
@@ -78,14 +82,14 @@ def test_prompt_pool_and_the_loop_run_end_to_end(tmp_path):
     prompts = [f"p{i}" for i in range(6)]
     policy, reference = TinyVelocity(6), TinyVelocity(6)
     sampler = PromptPoolSampler(reference, brightness_scorer, prompts, torch.tensor([0, 1, 2, 3]), 3, 4, (1, 2, 2),
-                                sampling_steps=2, generator=torch.Generator().manual_seed(0))
+                                sampling_steps=2, generator=torch.Generator().manual_seed(0), runtime=CPU)
     pool, metrics = sampler(policy)
     assert pool.x1.shape == (12, 1, 2, 2) and len(set(pool.groups.tolist())) == 3
     assert set(pool.groups.tolist()) <= {0, 1, 2, 3} and metrics["w2"] == 0.0
     with MetricsLog(tmp_path / "steps.csv") as log:
         final = online_finetune(policy, reference, sampler, ADRPOObjective(0.1), steps=4, batch_size=8, lr=0.1,
                                 warmup_steps=0, grad_clip=1.0, refresh_every=2, generator=torch.Generator().manual_seed(1),
-                                log=log, draw_minibatch=whole_group_minibatch)
+                                log=log, runtime=CPU, draw_minibatch=whole_group_minibatch)
     steps = pd.read_csv(tmp_path / "steps.csv")
     assert steps["step"].tolist() == [0, 2, 4] and final["w2"] > 0  # the policy moved away from the reference
     assert policy.w[4:].abs().sum() == 0  # prompts outside the training index are never trained
@@ -96,8 +100,8 @@ def test_evaluation_batch_is_fixed():
     a, b = evaluation_prompts(index, 3, 2, seed=5), evaluation_prompts(index, 3, 2, seed=5)
     assert torch.equal(a, b) and len(a) == 6 and torch.equal(a[::2], a[1::2])
     policy = TinyVelocity(20)
-    out1 = evaluate(policy, policy, {"train": index}, [str(i) for i in range(20)], brightness_scorer, (1, 2, 2), 2, 3, 2, 5)
-    out2 = evaluate(policy, policy, {"train": index}, [str(i) for i in range(20)], brightness_scorer, (1, 2, 2), 2, 3, 2, 5)
+    out1 = evaluate(policy, policy, {"train": index}, [str(i) for i in range(20)], brightness_scorer, (1, 2, 2), 2, 3, 2, 5, CPU)
+    out2 = evaluate(policy, policy, {"train": index}, [str(i) for i in range(20)], brightness_scorer, (1, 2, 2), 2, 3, 2, 5, CPU)
     assert out1 == out2 and set(out1) == {"train_reward", "train_diversity", "train_w2"}
 
 

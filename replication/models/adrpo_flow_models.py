@@ -12,6 +12,7 @@ import torch
 from replication.configs.adrpo_flow import FinetuneConfig
 from replication.flow.prompt_pool import Scorer
 from replication.models.text_flow import PromptConditionedFlow
+from replication.pipeline.runtime import RuntimeConfig, resolve_device
 from replication.rewards.image import CLIPScoreReward, ShapesAgreementReward
 
 
@@ -25,11 +26,12 @@ class FlowSetup:
     save: Callable[[Path], None]  # writes the fine-tuned weights
 
 
-def load_flow_setup(config: FinetuneConfig, artifacts: Path, prompts: list[str]) -> FlowSetup:
+def load_flow_setup(config: FinetuneConfig, artifacts: Path, prompts: list[str], runtime: RuntimeConfig) -> FlowSetup:
     """tiny/smoke: the base PromptConditionedFlow twice (policy with a frozen text encoder, frozen reference) and the
     shapes-agreement reward; paper (``generator: sd3_lora``): SD3-medium with LoRA, reference = adapter off, and
     CLIPScore. The paper branch downloads from the hub on first use."""
     models = config.paper_models
+    device = resolve_device(runtime)
     if models.generator == "toy":
         policy = PromptConditionedFlow.from_pretrained(artifacts / "base")
         policy.text_encoder.requires_grad_(False)  # RL tunes the generator; the text encoder stays pre-trained
@@ -37,6 +39,7 @@ def load_flow_setup(config: FinetuneConfig, artifacts: Path, prompts: list[str])
         if list(policy.config.prompts) != list(prompts):
             raise ValueError("the base model's prompt set differs from the data stage's: rerun the base stage")
         reward = ShapesAgreementReward.from_path(artifacts / "classifier")
+        reward.classifier.to(device)
         size = policy.config.sample_size
         return FlowSetup(policy, reference, reward.scores, (policy.config.in_channels, size, size), None,
                          lambda path: policy.save_pretrained(path))
@@ -46,9 +49,10 @@ def load_flow_setup(config: FinetuneConfig, artifacts: Path, prompts: list[str])
 
     from replication.models.sd3_paper import AdapterDisabled, SD3LoRAFlow, decode_latents, latent_shape, load_sd3_with_lora
 
-    pipe = load_sd3_with_lora(models.sd3_model_id, rank=models.lora_rank)
+    pipe = load_sd3_with_lora(models.sd3_model_id, rank=models.lora_rank).to(device)
     policy = SD3LoRAFlow(pipe, prompts)
     reward = CLIPScoreReward.from_pretrained(models.clip_model_id)
+    reward.model.to(device)
 
     def save(path: Path) -> None:
         StableDiffusion3Pipeline.save_lora_weights(path, transformer_lora_layers=get_peft_model_state_dict(pipe.transformer))

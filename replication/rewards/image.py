@@ -35,9 +35,10 @@ def prompt_agreement(logits: ShapesLogits, scenes: list[Scene]) -> torch.Tensor:
     """
     if len(scenes) != logits.layout.shape[0]:
         raise ValueError(f"{len(scenes)} prompts for {logits.layout.shape[0]} images")
-    layout = torch.tensor([s.layout for s in scenes])  # (B,)
-    colour = torch.tensor([[s.first[0], s.second[0]] for s in scenes])  # (B, 2)
-    shape = torch.tensor([[s.first[1], s.second[1]] for s in scenes])  # (B, 2)
+    device = logits.layout.device
+    layout = torch.tensor([s.layout for s in scenes], device=device)  # (B,)
+    colour = torch.tensor([[s.first[0], s.second[0]] for s in scenes], device=device)  # (B, 2)
+    shape = torch.tensor([[s.first[1], s.second[1]] for s in scenes], device=device)  # (B, 2)
     log_p = (
         logits.layout.log_softmax(-1).gather(1, layout[:, None]).squeeze(1)  # (B,)
         + logits.colour.log_softmax(-1).gather(2, colour[..., None]).squeeze(2).sum(1)  # (B,)
@@ -94,14 +95,14 @@ class CLIPScoreReward:
     @torch.no_grad()
     def image_embeddings(self, images: torch.Tensor) -> torch.Tensor:
         """(B, D) CLIP image embeddings (projected, not normalised): also the paper profile's diversity embedding."""
-        pixels = (_as_batch(images).float().clamp(-1, 1) + 1.0) / 2.0  # the processor expects [0, 1] here
+        pixels = (_as_batch(images).float().clamp(-1, 1).cpu() + 1.0) / 2.0  # the processor expects [0, 1] here
         inputs = self.processor(images=list(pixels), return_tensors="pt", do_rescale=False)
         # transformers 5 returns a model output whose pooler_output is the projected embedding
-        return self.model.get_image_features(pixel_values=inputs.pixel_values).pooler_output
+        return self.model.get_image_features(pixel_values=inputs.pixel_values.to(self.model.device)).pooler_output
 
     @torch.no_grad()
     def text_embeddings(self, prompts: list[str]) -> torch.Tensor:
-        inputs = self.processor(text=prompts, return_tensors="pt", padding=True, truncation=True)
+        inputs = self.processor(text=prompts, return_tensors="pt", padding=True, truncation=True).to(self.model.device)
         return self.model.get_text_features(input_ids=inputs.input_ids, attention_mask=inputs.attention_mask).pooler_output
 
     @torch.no_grad()
