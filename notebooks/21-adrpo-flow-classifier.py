@@ -15,9 +15,13 @@
 #
 # A small CNN reads an image back into its labels: the layout, and per slot the colour and the shape (slots
 # are read from image halves by one shared object encoder). The reward of an image $x$ for a prompt $c$ is
-# the probability that the image shows everything the prompt asks for, the heads taken as independent:
+# the per-attribute geometric mean of the probability that the image shows everything the prompt asks for,
+# the heads taken as independent:
 #
-# $$ R(x, c) = P(\text{layout}_c \mid x) \prod_{s \in \{0, 1\}} P(\text{colour}_{c,s} \mid x)\, P(\text{shape}_{c,s} \mid x) \in [0, 1]. $$
+# $$ R(x, c) = \Big[ P(\text{layout}_c \mid x) \prod_{s \in \{0, 1\}} P(\text{colour}_{c,s} \mid x)\, P(\text{shape}_{c,s} \mid x) \Big]^{1/5} \in [0, 1]. $$
+#
+# (The fifth root keeps the joint probability's ordering but gives partly right images partial credit, so that
+# samples of one prompt differ in reward by more than rounding.)
 #
 # It stands in for the CLIPScore reward of the paper (the paper profile uses CLIPScore). Its object features
 # are also the embedding the diversity metric measures distances in. The accuracy on held-out scenes below

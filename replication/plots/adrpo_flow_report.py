@@ -79,7 +79,8 @@ def adrpo_flow_section(summary: pd.DataFrame, base: dict[str, float], classifier
 Profile `{profile}`. A prompt-conditioned SD3 transformer (diffusers `SD3Transformer2DModel` + a small CLIP text
 encoder, trained here) on 16 x 16 captioned shapes, fine-tuned online by ADRPO, its fixed-beta ablation,
 ORW-CFM-W2 and Diffusion-DPO, one loop for all, sweeping each method's coefficient. Reward: the probability that
-a classifier reads the prompt's layout, colours and shapes in the image (held-out accuracy of the classifier:
+a classifier reads the prompt's layout, colours and shapes in the image, as a geometric mean over those five
+attributes (held-out accuracy of the classifier:
 all labels right {classifier['held_out_all']:.3f}, shapes {classifier['held_out_shape']:.3f}); diversity:
 mean pairwise distance of the classifier's object features between samples of one prompt; W2: mean
 ||v_theta - v_ref||^2 along the policy's sampling paths. Final numbers: a fixed batch of training and held-out

@@ -27,11 +27,15 @@ def _as_batch(completions) -> torch.Tensor:
 
 
 def prompt_agreement(logits: ShapesLogits, scenes: list[Scene]) -> torch.Tensor:
-    """R(x, c) = P(layout_c | x) * prod_{s in {0, 1}} P(colour_{c,s} | x) * P(shape_{c,s} | x).
+    """R(x, c) = [ P(layout_c | x) * prod_{s in {0, 1}} P(colour_{c,s} | x) * P(shape_{c,s} | x) ]^(1/5).
 
-    The probability that the image shows everything the prompt asks for (its layout, i.e. the relation's axis,
-    and the colour and shape in each slot, the slot order fixing the relation's direction), treating the
-    classifier's five heads as independent. In [0, 1]; 1 only when every head is certain and right. Returns (B,).
+    The bracket is the probability that the image shows everything the prompt asks for (its layout, i.e. the
+    relation's axis, and the colour and shape in each slot, the slot order fixing the relation's direction),
+    treating the classifier's five heads as independent; R is its per-attribute geometric mean. The root keeps
+    the ordering of the joint probability (so the best sample of a prompt stays the best) but not its
+    all-or-nothing scale: an image with four of five attributes right and one wrong at p = 0.01 scores
+    0.01^(1/5) = 0.40 instead of 0.01, which gives group advantages something to compare. In [0, 1]; 1 only
+    when every head is certain and right. Returns (B,).
     """
     if len(scenes) != logits.layout.shape[0]:
         raise ValueError(f"{len(scenes)} prompts for {logits.layout.shape[0]} images")
@@ -44,7 +48,7 @@ def prompt_agreement(logits: ShapesLogits, scenes: list[Scene]) -> torch.Tensor:
         + logits.colour.log_softmax(-1).gather(2, colour[..., None]).squeeze(2).sum(1)  # (B,)
         + logits.shape.log_softmax(-1).gather(2, shape[..., None]).squeeze(2).sum(1)  # (B,)
     )
-    return log_p.exp()
+    return (log_p / 5.0).exp()  # five attributes: layout, two colours, two shapes
 
 
 class ShapesAgreementReward:
