@@ -54,8 +54,7 @@ def _paper_table() -> str:
     return "\n".join(lines)
 
 
-def adrpo_flow_section(summary: pd.DataFrame, base: dict[str, float], classifier: dict[str, float], profile: str,
-                       stage_minutes: float | None = None) -> str:
+def adrpo_flow_section(summary: pd.DataFrame, base: dict[str, float], classifier: dict[str, float], profile: str) -> str:
     """The markdown fragment; every claim in it is computed from ``summary`` and ``base``."""
     front = summary[pareto_front(summary["train_reward"], summary["train_diversity"])]
     front_methods = sorted(set(front["method"]))
@@ -73,7 +72,6 @@ def adrpo_flow_section(summary: pd.DataFrame, base: dict[str, float], classifier
         f"({r['train_diversity'] - base['train_diversity']:+.3f}), W2 {r['train_w2']:.2e}"
         for _, r in best.iterrows())
     dominated = "yes" if not undominated_baselines(summary, "train") else "no"
-    timing = f" The tiny stages of this experiment took {stage_minutes:.1f} minutes." if stage_minutes else ""
     return f"""## ADRPO for flow matching: reward, diversity and W2 (`adrpo_reward_diversity`, `adrpo_reward_w2`, `adrpo_pareto`)
 
 Profile `{profile}`. A prompt-conditioned SD3 transformer (diffusers `SD3Transformer2DModel` + a small CLIP text
@@ -84,7 +82,7 @@ attributes (held-out accuracy of the classifier:
 all labels right {classifier['held_out_all']:.3f}, shapes {classifier['held_out_shape']:.3f}); diversity:
 mean pairwise distance of the classifier's object features between samples of one prompt; W2: mean
 ||v_theta - v_ref||^2 along the policy's sampling paths. Final numbers: a fixed batch of training and held-out
-prompts, the same noise for every run, mean over seeds.{timing}
+prompts, the same noise for every run, mean over seeds.
 
 ![reward vs diversity](adrpo_reward_diversity.png)
 
@@ -109,6 +107,6 @@ Pareto front of final reward vs diversity (training prompts) holds: {', '.join(f
 
 **Did ADRPO dominate at this scale?** {dominated}. Training prompts: {verdicts['train']}. Held-out prompts:
 {verdicts['heldout']}. The paper's claim is ADRPO with higher reward *and* higher diversity than DPO and
-ORW-CFM-W2 at a W2 an order of magnitude smaller; scale here is a few hundred thousand parameters and tens of
-steps, so this is a check of the mechanism, not of the paper's numbers.
+ORW-CFM-W2 at a W2 an order of magnitude smaller; the scale here (a generator of well under a million parameters,
+tens of fine-tuning steps, a classifier reward) makes this a check of the mechanism, not of the paper's numbers.
 """
