@@ -47,7 +47,7 @@ from replication.configs.adrpo_flow import ARTIFACTS, finetune_run_dir
 from replication.data import shapes
 from replication.flow.adrpo_objectives import make_objective
 from replication.flow.online import online_finetune, whole_group_minibatch
-from replication.flow.prompt_pool import PromptPoolSampler, evaluate
+from replication.flow.prompt_pool import PromptPoolSampler, evaluate, prompt_subset
 from replication.models.adrpo_flow_models import load_flow_setup
 from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import MetricsLog, write_metrics
@@ -63,7 +63,8 @@ run_dir = finetune_run_dir(method, value, seed)
 generator = seed_everything(seed)
 _, split = shapes.load_split(ARTIFACTS / "data")
 prompts = split["prompts"]
-splits = {"train": torch.tensor(split["train_prompts"]), "heldout": torch.tensor(split["heldout_prompts"])}
+rl_index = prompt_subset(torch.tensor(split["train_prompts"]), ft.rl_prompts, ft.eval_seed)  # the RL prompt set
+splits = {"train": rl_index, "heldout": torch.tensor(split["heldout_prompts"])}
 setup = load_flow_setup(ft, ARTIFACTS, prompts, runtime)
 objective = make_objective(method, value, tau=ft.tau)
 ft

@@ -32,7 +32,7 @@ import torch
 from replication import configs
 from replication.configs.adrpo_flow import ARTIFACTS, finetune_run_dir
 from replication.data import shapes
-from replication.flow.prompt_pool import evaluate, grid_samples
+from replication.flow.prompt_pool import evaluate, grid_samples, prompt_subset
 from replication.models.adrpo_flow_models import load_flow_setup
 from replication.models.text_flow import PromptConditionedFlow
 from replication.pipeline.runlog import write_metrics, write_text
@@ -50,7 +50,8 @@ ft, sweep = cfg.finetune, cfg.sweep
 seed_everything(ft.eval_seed)
 _, split = shapes.load_split(ARTIFACTS / "data")
 prompts = split["prompts"]
-splits = {"train": torch.tensor(split["train_prompts"]), "heldout": torch.tensor(split["heldout_prompts"])}
+rl_index = prompt_subset(torch.tensor(split["train_prompts"]), ft.rl_prompts, ft.eval_seed)  # the RL prompt set
+splits = {"train": rl_index, "heldout": torch.tensor(split["heldout_prompts"])}
 run_dirs = {}
 for method, values in (("adrpo", sweep.beta0s), ("fixed_beta", sweep.fixed_beta0s), ("orw", sweep.alphas), ("dpo", sweep.dpo_betas)):
     for value in values:

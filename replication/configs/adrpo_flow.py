@@ -71,6 +71,9 @@ class PaperConfig(StrictConfig):
 
 
 class FinetuneConfig(StrictConfig):
+    rl_prompts: int = Field(ge=1)
+    """Training prompts the RL stages use: a fixed subset of the training split (the same in every run; ADRPO's
+    prompt set is not published). Held-out prompts measure what carries over to unseen compositions."""
     steps: int = Field(ge=1)
     lr: float = Field(gt=0.0)
     warmup_steps: int = Field(ge=0)
@@ -85,7 +88,7 @@ class FinetuneConfig(StrictConfig):
     tau: float = Field(ge=0.0)
     """ORW-CFM-W2's reward-weight temperature, w = exp(tau * r)."""
     eval_prompts: int = Field(ge=1)
-    """Prompts of each split (training and held-out) in the fixed final evaluation batch."""
+    """Prompts of each split (RL prompts and held-out) in the fixed final evaluation batch."""
     eval_samples_per_prompt: int = Field(ge=2)
     eval_seed: int = Field(ge=0)
     paper_models: PaperConfig

@@ -100,10 +100,17 @@ class PromptPoolSampler:
         return Pool(x1=x1, condition=prompt_index, rewards=rewards, groups=prompt_index), metrics
 
 
+def prompt_subset(index: torch.Tensor, n_prompts: int, seed: int) -> torch.Tensor:
+    """``n_prompts`` of ``index`` chosen by ``seed`` (sorted): the same subset in every run that uses that seed."""
+    if not 1 <= n_prompts <= len(index):
+        raise ValueError(f"n_prompts must be in [1, {len(index)}], got {n_prompts}")
+    order = torch.randperm(len(index), generator=torch.Generator().manual_seed(seed))[:n_prompts]
+    return index[order].sort().values
+
+
 def evaluation_prompts(index: torch.Tensor, n_prompts: int, samples_per_prompt: int, seed: int) -> torch.Tensor:
     """A fixed evaluation batch: ``n_prompts`` of ``index`` (the same for every run) x ``samples_per_prompt``."""
-    order = torch.randperm(len(index), generator=torch.Generator().manual_seed(seed))[:n_prompts]
-    return index[order].sort().values.repeat_interleave(samples_per_prompt)
+    return prompt_subset(index, n_prompts, seed).repeat_interleave(samples_per_prompt)
 
 
 def evaluate(

@@ -37,7 +37,7 @@ def undominated_baselines(summary: pd.DataFrame, split: str) -> list[str]:
 
 
 def _table(summary: pd.DataFrame, base: dict[str, float]) -> str:
-    lines = ["| configuration | seeds | reward (train) | diversity (train) | W2 (train) | reward (held-out) | diversity (held-out) | W2 (held-out) |",
+    lines = ["| configuration | seeds | reward (RL prompts) | diversity (RL prompts) | W2 (RL prompts) | reward (held-out) | diversity (held-out) | W2 (held-out) |",
              "|---|---|---|---|---|---|---|---|",
              f"| pre-trained | - | {base['train_reward']:.3f} | {base['train_diversity']:.3f} | 0 | "
              f"{base['heldout_reward']:.3f} | {base['heldout_diversity']:.3f} | 0 |"]
@@ -81,7 +81,7 @@ a classifier reads the prompt's layout, colours and shapes in the image, as a ge
 attributes (held-out accuracy of the classifier:
 all labels right {classifier['held_out_all']:.3f}, shapes {classifier['held_out_shape']:.3f}); diversity:
 mean pairwise distance of the classifier's object features between samples of one prompt; W2: mean
-||v_theta - v_ref||^2 along the policy's sampling paths. Final numbers: a fixed batch of training and held-out
+||v_theta - v_ref||^2 along the policy's sampling paths. Final numbers: a fixed batch of the RL prompts and of held-out
 prompts, the same noise for every run, mean over seeds.
 
 ![reward vs diversity](adrpo_reward_diversity.png)
@@ -98,14 +98,14 @@ prompts, the same noise for every run, mean over seeds.
 
 {_table(summary, base)}
 
-Highest-reward configuration of each method (training prompts):
+Highest-reward configuration of each method (RL prompts):
 
 {best_lines}
 
-Pareto front of final reward vs diversity (training prompts) holds: {', '.join(front['run'])}
+Pareto front of final reward vs diversity (RL prompts) holds: {', '.join(front['run'])}
 (methods: {', '.join(METHOD_NAMES[m] for m in front_methods)}).
 
-**Did ADRPO dominate at this scale?** {dominated}. Training prompts: {verdicts['train']}. Held-out prompts:
+**Did ADRPO dominate at this scale?** {dominated}. RL prompts: {verdicts['train']}. Held-out prompts:
 {verdicts['heldout']}. The paper's claim is ADRPO with higher reward *and* higher diversity than DPO and
 ORW-CFM-W2 at a W2 an order of magnitude smaller; the scale here (a generator of well under a million parameters,
 tens of fine-tuning steps, a classifier reward) makes this a check of the mechanism, not of the paper's numbers.
