@@ -10,7 +10,7 @@ from replication.flow.adrpo_losses import adrpo_fm_loss, group_advantages
 from replication.flow.adrpo_objectives import ADRPOObjective, FlowDPOObjective, make_objective
 from replication.flow.objectives import ORWObjective
 from replication.flow.online import Pool, online_finetune, uniform_minibatch, whole_group_minibatch
-from replication.flow.prompt_pool import PromptPoolSampler, evaluate, evaluation_prompts
+from replication.flow.prompt_pool import PromptPoolSampler, evaluate, evaluation_prompts, prompt_subset
 from replication.pipeline.params import ConfigError, read_params, validate_section
 from replication.pipeline.runtime import RuntimeConfig
 from replication.pipeline.runlog import MetricsLog
@@ -103,6 +103,15 @@ def test_evaluation_batch_is_fixed():
     out1 = evaluate(policy, policy, {"train": index}, [str(i) for i in range(20)], brightness_scorer, (1, 2, 2), 2, 3, 2, 5, CPU)
     out2 = evaluate(policy, policy, {"train": index}, [str(i) for i in range(20)], brightness_scorer, (1, 2, 2), 2, 3, 2, 5, CPU)
     assert out1 == out2 and set(out1) == {"train_reward", "train_diversity", "train_w2"}
+
+
+def test_prompt_subset_is_fixed_by_its_seed_and_checked():
+    index = torch.arange(100, 140)
+    a = prompt_subset(index, 8, seed=3)
+    assert torch.equal(a, prompt_subset(index, 8, seed=3)) and not torch.equal(a, prompt_subset(index, 8, seed=4))
+    assert len(set(a.tolist())) == 8 and set(a.tolist()) <= set(index.tolist()) and torch.equal(a, a.sort().values)
+    with pytest.raises(ValueError, match="n_prompts must be in"):
+        prompt_subset(index, 41, seed=0)
 
 
 def test_pareto_front_hand_case():
