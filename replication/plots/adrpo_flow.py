@@ -15,6 +15,7 @@ from replication.plots.style import apply_theme
 
 METHOD_NAMES = {"adrpo": "ADRPO", "fixed_beta": "fixed beta", "orw": "ORW-CFM-W2", "dpo": "DPO"}
 COEFFICIENT_SYMBOL = {"adrpo": "beta0", "fixed_beta": "beta0", "orw": "alpha", "dpo": "beta"}
+SPLIT_NAMES = {"train": "RL prompts", "heldout": "held-out prompts"}
 
 
 def run_label(method: str, value: float) -> str:
@@ -94,7 +95,7 @@ def reward_diversity_figure(steps: pd.DataFrame, base: dict[str, float]) -> plt.
     for axis, column, label in ((axes[1], "reward", "reward"), (axes[2], "diversity", "diversity")):
         sns.lineplot(data=steps, x="step", y=column, hue="run", errorbar=("pi", 100), ax=axis, legend=column == "reward")
         axis.axhline(base[column], color="black", linestyle="--", linewidth=1)
-        axis.set(xlabel="fine-tuning step", ylabel=f"{label} (pool of training prompts)", title=f"{label} (dashed: pre-trained)")
+        axis.set(xlabel="fine-tuning step", ylabel=f"{label} (pool of RL prompts)", title=f"{label} (dashed: pre-trained)")
     axes[1].legend(fontsize=7, loc="best")
     figure.suptitle("Reward vs diversity on captioned shapes (ADRPO Fig. 1 at toy scale)")
     figure.tight_layout()
@@ -113,8 +114,9 @@ def reward_w2_figure(steps: pd.DataFrame, finals: pd.DataFrame, split: str = "tr
     for axis, column, label in ((axes[1], f"{split}_reward", "final reward"), (axes[2], f"{split}_w2", "final W2")):
         sns.barplot(data=finals, x="run", y=column, order=order, errorbar=None, ax=axis, alpha=0.8)
         sns.stripplot(data=finals, x="run", y=column, order=order, color="black", size=4, ax=axis)
-        axis.set(xlabel="", ylabel=f"{label} ({split} prompts)")
+        axis.set(xlabel="", ylabel=f"{label} ({SPLIT_NAMES[split]})")
         axis.tick_params(axis="x", rotation=60, labelsize=7)
+    axes[2].set_yscale("log")  # W2 spans orders of magnitude across methods
     figure.suptitle("Reward vs W2 divergence from the pre-trained model (ADRPO Fig. 2 at toy scale)")
     figure.tight_layout()
     return figure
@@ -134,7 +136,7 @@ def pareto_figure(summary: pd.DataFrame, base: dict[str, float], split: str) -> 
     axis.plot(front[f"{split}_diversity"], front[f"{split}_reward"], color="black", linewidth=1, label="Pareto front")
     axis.scatter([base[f"{split}_diversity"]], [base[f"{split}_reward"]], marker="*", s=200, color="black",
                  label="pre-trained")
-    axis.set(xlabel=f"final diversity ({split} prompts)", ylabel=f"final reward ({split} prompts)",
+    axis.set(xlabel=f"final diversity ({SPLIT_NAMES[split]})", ylabel=f"final reward ({SPLIT_NAMES[split]})",
              title="Reward-diversity Pareto front across the sweeps (labels: coefficient)")
     axis.legend(fontsize=8)
     figure.tight_layout()
