@@ -5,7 +5,7 @@ A step is what ``replication.flow.online.online_finetune`` does per iteration: p
 repeats are interleaved (ADRPO, ORW, ADRPO, ...) so that drifts in machine load hit both alike, and the median of
 each is reported with their ratio (target: ADRPO / ORW <= 1.05).
 
-    .venv/bin/python benchmarks/bench_adrpo_flow_step.py [--repeats 30] [--batch-groups 4] [--samples-per-prompt 4]
+    .venv/bin/python benchmarks/bench_adrpo_flow_step.py [--repeats 30] [--batch-groups 4] [--samples-per-prompt 4] [--threads 1]
 """
 
 from __future__ import annotations
@@ -49,10 +49,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--batch-groups", type=int, default=4)
     parser.add_argument("--samples-per-prompt", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (the pipeline stages use 1)")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
 
     generator = seed_everything(0)
-    base = PromptConditionedFlow(words=vocabulary(), prompts=prompts_of(all_scenes()), sample_size=16)  # tiny-profile sizes
+    # the tiny profile's generator: width 64 (2 heads x 32), 2 layers, patch 2, 16 x 16 RGB
+    base = PromptConditionedFlow(words=vocabulary(), prompts=prompts_of(all_scenes()), sample_size=16, attention_head_dim=32)
     reference = copy.deepcopy(base).requires_grad_(False).eval()
     policies = {"adrpo": copy.deepcopy(base), "orw": copy.deepcopy(base)}
     for policy in policies.values():
