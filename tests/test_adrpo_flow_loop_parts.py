@@ -146,3 +146,19 @@ def test_run_dir_names_match_dvc_yaml():
     assert str(finetune_run_dir("fixed_beta", 0.1, 1)) == "runs/adrpo_flow/finetune/fixed_beta-0.1-seed1"
     with pytest.raises(ValueError, match="unknown method"):
         finetune_run_dir("ppo", 0.1, 0)
+
+
+def test_summarise_means_over_seeds_and_measures_their_spread():
+    from replication.plots.adrpo_flow_report import summarise
+
+    finals = pd.DataFrame({
+        "method": ["adrpo", "adrpo", "orw", "orw"], "value": [0.1, 0.1, 0.5, 0.5], "seed": [0, 1, 0, 1],
+        "train_reward": [0.2, 0.3, 0.25, 0.27], "train_diversity": [1.0, 3.0, 1.0, 1.0], "train_w2": [0.1] * 4,
+        "heldout_reward": [0.1] * 4, "heldout_diversity": [1.0] * 4, "heldout_w2": [0.1] * 4,
+    })
+    summary = summarise(finals).set_index("method")
+    assert summary.loc["adrpo", "train_reward"] == pytest.approx(0.25)
+    assert summary.loc["adrpo", "train_diversity"] == pytest.approx(2.0)
+    assert summary.loc["adrpo", "train_reward_spread"] == pytest.approx(0.1)
+    assert summary.loc["orw", "train_reward_spread"] == pytest.approx(0.02)
+    assert summary.loc["orw", "run"] == "ORW-CFM-W2 alpha=0.5" and summary.loc["orw", "seeds"] == 2

@@ -20,6 +20,8 @@ def summarise(finals: pd.DataFrame) -> pd.DataFrame:
     columns = [f"{split}_{m}" for split in ("train", "heldout") for m in METRICS]
     summary = finals.groupby(["method", "value"], as_index=False)[columns].mean()
     summary["seeds"] = finals.groupby(["method", "value"])["seed"].count().to_numpy()
+    spread = finals.groupby(["method", "value"])["train_reward"].agg(lambda r: r.max() - r.min())
+    summary["train_reward_spread"] = spread.to_numpy()  # max - min over seeds
     summary["run"] = [run_label(m, v) for m, v in zip(summary["method"], summary["value"])]
     return summary
 
@@ -72,6 +74,11 @@ def adrpo_flow_section(summary: pd.DataFrame, base: dict[str, float], classifier
         f"({r['train_diversity'] - base['train_diversity']:+.3f}), W2 {r['train_w2']:.2e}"
         for _, r in best.iterrows())
     dominated = "yes" if not undominated_baselines(summary, "train") else "no"
+    reward_range = summary["train_reward"].max() - summary["train_reward"].min()
+    close = summary[summary["train_reward"] >= summary["train_reward"].max() - summary["train_reward_spread"].mean()]
+    noise = (f"Seed-to-seed spread of the final reward (max - min over seeds, mean over configurations): "
+             f"{summary['train_reward_spread'].mean():.3f}; configurations within that of the best reward: "
+             f"{', '.join(close['run'])} (range over all configurations {reward_range:.3f}).")
     return f"""## ADRPO for flow matching: reward, diversity and W2 (`adrpo_reward_diversity`, `adrpo_reward_w2`, `adrpo_pareto`)
 
 Profile `{profile}`. A prompt-conditioned SD3 transformer (diffusers `SD3Transformer2DModel` + a small CLIP text
@@ -101,6 +108,8 @@ prompts, the same noise for every run, mean over seeds.
 Highest-reward configuration of each method (RL prompts):
 
 {best_lines}
+
+{noise}
 
 Pareto front of final reward vs diversity (RL prompts) holds: {', '.join(front['run'])}
 (methods: {', '.join(METHOD_NAMES[m] for m in front_methods)}).
