@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
+from accelerate.utils import broadcast_object_list
 from tqdm.auto import tqdm
 
 from replication.flow.pretrain import interpolate
 from replication.pipeline.runlog import MetricsLog
-from replication.pipeline.runtime import RuntimeConfig, autocast, resolve_device
+from replication.pipeline.runtime import RuntimeConfig, autocast, make_accelerator
 
 
 @dataclass
@@ -83,22 +84,24 @@ def online_finetune(
     ``draw_minibatch`` picks each step's samples from the pool (``whole_group_minibatch`` for group-relative
     objectives); the batch's size is whatever it returns.
     """
-    device = resolve_device(runtime)
-    policy.to(device)
-    reference.to(device)
-    reference.eval().requires_grad_(False)
+    accelerator = make_accelerator(runtime, generator)
+    device = accelerator.device
+    reference.to(device).eval().requires_grad_(False)
     optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
     schedule = warmup_schedule(optimizer, warmup_steps)
+    policy, optimizer = accelerator.prepare(policy.to(device), optimizer)  # DDP under accelerate launch
     losses: list[float] = []
     for step in tqdm(range(steps + 1), desc="online fine-tuning"):
         if step % refresh_every == 0 or step == steps:
             policy.eval()
             pool, metrics = draw_pool(policy)
             # the loss column is the mean over the steps since the last refresh (empty at step 0)
-            log.log(step=step, loss=sum(losses) / len(losses) if losses else None, **metrics)
+            if accelerator.is_main_process:
+                log.log(step=step, loss=sum(losses) / len(losses) if losses else None, **metrics)
             losses.clear()
             if step == steps:
-                return metrics
+                # every process returns (and its notebook writes) the main process's final metrics
+                return broadcast_object_list([metrics], from_process=0)[0] if accelerator.num_processes > 1 else metrics
             policy.train()
         index = draw_minibatch(pool, batch_size, generator).to(device)
         x1, condition = pool.x1[index], pool.condition[index]
@@ -111,8 +114,8 @@ def online_finetune(
                 v_ref = reference(x_sigma, sigma, condition)
         loss = objective(v_theta.float(), u_t, v_ref.float(), pool.rewards[index], pool.groups[index])
         optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(policy.parameters(), grad_clip)
+        accelerator.backward(loss)
+        accelerator.clip_grad_norm_(policy.parameters(), grad_clip)
         optimizer.step()
         schedule.step()
         losses.append(loss.item())
