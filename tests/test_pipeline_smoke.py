@@ -20,6 +20,11 @@ import yaml
 pytestmark = pytest.mark.pipeline
 
 FIGURES = ["orw_mnist_grid", "orw_mnist_reward"]
+FIGURES += ["adrpo_reward_diversity", "adrpo_reward_w2", "adrpo_pareto"]
+# DVC expands matrix lists from params.yaml as written, not per profile; each stage costs ~10 s of kernel start,
+# so the smoke run sweeps one value per method and one seed
+SMOKE_SWEEPS = {"adrpo_flow.sweep": {"beta0s": [0.1], "alphas": [0.1], "fixed_beta0s": [0.1], "dpo_betas": [50.0],
+                                     "seeds": [0]}}
 
 
 def sh(args: list[str], cwd: Path) -> str:
@@ -52,6 +57,9 @@ def smoke_repo(tmp_path_factory) -> Path:
     (repo / "dvc.lock").unlink(missing_ok=True)  # start from nothing, as a fresh clone's first run does
     (repo / "data").mkdir(exist_ok=True)
     set_param(repo, "profile", "smoke")
+    for section, lists in SMOKE_SWEEPS.items():
+        for key, value in lists.items():
+            set_param(repo, f"{section}.{key}", value)
     sh(["git", "init", "-q"], repo)
     sh(["git", "add", "-A"], repo)
     sh(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "smoke"], repo)

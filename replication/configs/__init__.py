@@ -17,12 +17,14 @@ from replication.pipeline.params import (
     selected_profile,
     validate_section,
 )
+from replication.configs.adrpo_flow import ADRPOFlowConfig
 from replication.configs.orw import ORWConfig
 from replication.pipeline.runtime import RuntimeConfig
 
 SECTIONS: dict[str, type[StrictConfig]] = {
     "runtime": RuntimeConfig,
     "orw": ORWConfig,
+    "adrpo_flow": ADRPOFlowConfig,
 }
 
 
