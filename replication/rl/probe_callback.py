@@ -29,6 +29,28 @@ def probe_row(step: int, completions: list[str], rewards: list[float], samples_p
     }
 
 
+def measure_policy(
+    model: PreTrainedModel,
+    reference: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: list[str],
+    reward_fn: Callable[..., list[float]],
+    reward_kwargs: dict[str, list],
+    samples_per_prompt: int,
+    max_new_tokens: int,
+    seed: int,
+    step: int = 0,
+) -> tuple[dict, list[str]]:
+    """``probe_policy`` then the reward: returns the ``probe_row`` and the sampled completions.
+
+    ``reward_kwargs`` has one value per prompt; it is repeated like the prompts' samples."""
+    samples = probe_policy(model, reference, tokenizer, prompts, samples_per_prompt, max_new_tokens, seed)
+    repeated = {key: [v for v in values for _ in range(samples_per_prompt)] for key, values in reward_kwargs.items()}
+    rewards = reward_fn(samples.completions, **repeated)
+    row = probe_row(step, samples.completions, rewards, samples_per_prompt, samples.entropy, samples.kl)
+    return row, samples.completions
+
+
 class PolicyProbeCallback(TrainerCallback):
     """Runs ``probe_policy`` on fixed prompts at step 0 and every ``every`` steps (and the last), scores the samples
     with ``reward_fn(completions, **reward_kwargs)`` and logs ``probe_row``. The probe seed is the same at every
@@ -50,17 +72,16 @@ class PolicyProbeCallback(TrainerCallback):
         if every < 1:
             raise ValueError(f"every must be >= 1, got {every}")
         self.log, self.reference, self.tokenizer = log, reference.eval(), tokenizer
-        self.prompts, self.reward_fn, self.every = prompts, reward_fn, every
-        # the reward's per-sample columns, repeated like the prompts they belong to
-        self.reward_kwargs = {key: [v for v in values for _ in range(samples_per_prompt)]
-                              for key, values in reward_kwargs.items()}
+        self.prompts, self.reward_fn, self.reward_kwargs, self.every = prompts, reward_fn, reward_kwargs, every
         self.samples_per_prompt, self.max_new_tokens, self.seed = samples_per_prompt, max_new_tokens, seed
+        self.last_completions: list[str] = []
 
     def measure(self, model: PreTrainedModel, step: int) -> dict:
-        samples = probe_policy(model, self.reference, self.tokenizer, self.prompts, self.samples_per_prompt,
-                               self.max_new_tokens, self.seed)
-        rewards = self.reward_fn(samples.completions, **self.reward_kwargs)
-        return probe_row(step, samples.completions, rewards, self.samples_per_prompt, samples.entropy, samples.kl)
+        row, self.last_completions = measure_policy(
+            model, self.reference, self.tokenizer, self.prompts, self.reward_fn, self.reward_kwargs,
+            self.samples_per_prompt, self.max_new_tokens, self.seed, step,
+        )
+        return row
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
         self.log.log(**self.measure(model, 0))
