@@ -19,7 +19,7 @@ import yaml
 
 pytestmark = pytest.mark.pipeline
 
-FIGURES = ["orw_mnist_grid", "orw_mnist_reward"]
+FIGURES = ["orw_mnist_grid", "orw_mnist_reward", "adrpo_llm_entropy"]
 
 
 def sh(args: list[str], cwd: Path) -> str:
@@ -82,6 +82,15 @@ def test_per_step_curves_are_logged(smoke_repo):
     steps = pd.read_csv(smoke_repo / "runs/orw/finetune/alpha0.3-seed0/steps.csv")
     assert {"step", "loss", "reward", "class_entropy", "feature_diversity", "w2"} <= set(steps.columns)
     assert steps["step"].iloc[0] == 0 and len(steps) >= 2
+
+
+def test_adrpo_llm_runs_log_every_metric(smoke_repo):
+    run = smoke_repo / "runs/adrpo_llm/adrpo-beta0.2-seed0/logs/qwen3"
+    train = pd.read_csv(run / "train.csv")
+    assert {"reward", "entropy", "kl", "beta_eff_mean", "beta_eff_q10", "beta_eff_q90"} <= set(train.columns)
+    probe = pd.read_csv(run / "probe.csv")
+    assert {"step", "reward", "entropy", "kl", "distinct_solved"} <= set(probe.columns) and probe["step"].iloc[0] == 0
+    assert "ADRPO" in (smoke_repo / "figures" / "README.md").read_text()
 
 
 def test_noop_repro_reruns_nothing(smoke_repo):

@@ -196,6 +196,27 @@ def test_training_steps_log_effective_beta(checkpoint, tmp_path):
     assert logged["beta_eff/min"] >= 0.0
 
 
+class AudioLikeGRPOTrainer(GRPOTrainer):
+    """Stands in for another GRPOTrainer subclass (e.g. an audio one) that wraps TRL's loss."""
+
+    def _compute_loss(self, model, inputs):
+        self.loss_calls = getattr(self, "loss_calls", 0) + 1
+        return super()._compute_loss(model, inputs)
+
+
+class AudioLikeADRPOTrainer(adrpo.AdaptiveKLMixin, AudioLikeGRPOTrainer):
+    pass
+
+
+def test_mixin_composes_with_another_grpo_subclass(checkpoint, tmp_path):
+    advantages = [0.9, -0.4, 0.2, -0.7]
+    ours = make_trainer(checkpoint, tmp_path, AudioLikeADRPOTrainer)
+    reference = make_trainer(checkpoint, tmp_path)  # plain ADRPOTrainer on the same weights
+    batch = make_batch(ours.model, advantages)
+    torch.testing.assert_close(ours._compute_loss(ours.model, batch), reference._compute_loss(reference.model, batch))
+    assert ours.loss_calls == 1
+
+
 # ---- refusals -------------------------------------------------------------------------------------------------
 
 

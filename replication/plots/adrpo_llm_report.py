@@ -67,7 +67,7 @@ per-token entropy and KL, the same way for every method (fixed-β GRPO with β =
 
 Paper (ADRPO Fig. 3, Qwen2, final reward / entropy read off the plot): {paper}. The paper's task, reward scale
 and entropy definition are not published; here the task is the generated digit-sum task (tiny/smoke: "write a
-{{n}}-digit number whose digits sum to s", reward 1 for a correct answer, graded below), and the entropy is per
+n-digit number whose digits sum to s", reward 1 for a correct answer, graded below), and the entropy is per
 generated token, so only the direction of the comparison can be set beside the paper's, not the values.
 
 Measured after {steps} RL steps (mean ± half-range over seeds; `solved`: share of exactly correct samples;
