@@ -19,8 +19,10 @@ from replication.pipeline.params import (
 )
 from replication.configs.adrpo_llm import ADRPOLLMConfig
 from replication.configs.orw import ORWConfig
+from replication.pipeline.runtime import RuntimeConfig
 
 SECTIONS: dict[str, type[StrictConfig]] = {
+    "runtime": RuntimeConfig,
     "orw": ORWConfig,
     "adrpo_llm": ADRPOLLMConfig,
 }

@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 
 from replication.flow.pretrain import interpolate
 from replication.pipeline.runlog import MetricsLog
+from replication.pipeline.runtime import RuntimeConfig, autocast, resolve_device
 
 
 @dataclass
@@ -50,8 +51,15 @@ def online_finetune(
     refresh_every: int,
     generator: torch.Generator,
     log: MetricsLog,
+    runtime: RuntimeConfig,
 ) -> dict[str, float]:
-    """Fine-tune ``policy`` in place; log the pool's metrics at every refresh and return the final ones."""
+    """Fine-tune ``policy`` in place; log the pool's metrics at every refresh and return the final ones.
+
+    ``draw_pool`` returns its pool on the runtime's device; random numbers come from the CPU ``generator``.
+    """
+    device = resolve_device(runtime)
+    policy.to(device)
+    reference.to(device)
     reference.eval().requires_grad_(False)
     optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
     schedule = warmup_schedule(optimizer, warmup_steps)
@@ -66,15 +74,16 @@ def online_finetune(
             if step == steps:
                 return metrics
             policy.train()
-        index = torch.randint(len(pool.rewards), (batch_size,), generator=generator)
+        index = torch.randint(len(pool.rewards), (batch_size,), generator=generator).to(device)
         x1, condition = pool.x1[index], pool.condition[index]
-        noise = torch.randn(x1.shape, generator=generator)
-        sigma = torch.rand(batch_size, generator=generator)
+        noise = torch.randn(x1.shape, generator=generator).to(device)
+        sigma = torch.rand(batch_size, generator=generator).to(device)
         x_sigma, u_t = interpolate(x1, noise, sigma)
-        v_theta = policy(x_sigma, sigma, condition)
-        with torch.no_grad():
-            v_ref = reference(x_sigma, sigma, condition)
-        loss = objective(v_theta, u_t, v_ref, pool.rewards[index], pool.groups[index])
+        with autocast(runtime):
+            v_theta = policy(x_sigma, sigma, condition)
+            with torch.no_grad():
+                v_ref = reference(x_sigma, sigma, condition)
+        loss = objective(v_theta.float(), u_t, v_ref.float(), pool.rewards[index], pool.groups[index])
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(policy.parameters(), grad_clip)

@@ -37,18 +37,21 @@ def train_digit_classifier(
     lr: float,
     generator: torch.Generator,
     log=None,
+    device: torch.device | str = "cpu",
 ) -> DigitClassifier:
     """Plain cross-entropy training with light shift augmentation (so that generated, slightly off-centre
     digits are still judged by shape). ``log``: an optional MetricsLog receiving one row per epoch."""
     from tqdm.auto import tqdm
 
+    model.to(device)
+    images, labels = images.to(device), labels.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
     for epoch in tqdm(range(epochs), desc="classifier"):
         order = torch.randperm(len(labels), generator=generator)
         total, seen = 0.0, 0
         for start in range(0, len(order), batch_size):
-            index = order[start:start + batch_size]
+            index = order[start:start + batch_size].to(device)
             shifts = torch.randint(-1, 2, (2,), generator=generator).tolist()
             batch = torch.roll(images[index], shifts=shifts, dims=(2, 3))
             loss = nn.functional.cross_entropy(model(batch), labels[index])
@@ -63,4 +66,5 @@ def train_digit_classifier(
 
 @torch.no_grad()
 def accuracy(model: DigitClassifier, images: torch.Tensor, labels: torch.Tensor) -> float:
-    return (model(images).argmax(dim=1) == labels).double().mean().item()
+    device = next(model.parameters()).device
+    return (model(images.to(device)).argmax(dim=1).cpu() == labels).double().mean().item()
