@@ -40,12 +40,14 @@ from replication.models.sft import sft_config, supervised_finetune
 from replication.models.tiny_lm import build_char_tokenizer, load_pretrained_lm, paper_checkpoint, save_lm, tiny_qwen
 from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import write_metrics
+from replication.pipeline.runtime import resolve_device
 from replication.pipeline.seeding import seed_everything
 from replication.rl.llm_task import sft_rows
 
 hf_logging.set_verbosity_error()
 disable_progress_bar()
 profile, cfg = configs.load("adrpo_llm", params_file)
+_, runtime = configs.load("runtime", params_file)
 out, log_dir = base_dir(arch), base_log_dir(arch)
 generator = seed_everything(cfg.model.seed)
 cfg.model, cfg.sft
@@ -66,9 +68,10 @@ print(f"{type(model).__name__}: {sum(p.numel() for p in model.parameters()):,} p
 if cfg.sft.steps > 0:
     seed_everything(cfg.sft.seed)
     rows = sft_rows(cfg.task, cfg.sft.answers_per_target, cfg.sft.seed)
-    settings = sft_config(log_dir / "sft_trainer", cfg.sft.steps, cfg.sft.batch_size, cfg.sft.lr, cfg.sft.seed, max_length=32)
+    settings = sft_config(log_dir / "sft_trainer", cfg.sft.steps, cfg.sft.batch_size, cfg.sft.lr, cfg.sft.seed, max_length=32, runtime=runtime)
     model = supervised_finetune(model, tokenizer, rows, settings, log_dir / "sft_log.csv")
 save_lm(model, tokenizer, out)
+model = model.to(resolve_device(runtime))
 snapshot(cfg.model, log_dir / "model_config.json")
 
 # %% [markdown]

@@ -46,6 +46,7 @@ from replication.configs.adrpo_llm import base_dir, rl_run_dir, rl_stage_dir
 from replication.models.tiny_lm import load_pretrained_lm
 from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import MetricsLog, write_metrics
+from replication.pipeline.runtime import resolve_device
 from replication.pipeline.seeding import seed_everything
 from replication.rl.llm_task import build_task
 from replication.rl.metrics_csv import TrainingMetricsCSV
@@ -55,6 +56,7 @@ from replication.rl.runs import build_rl_trainer, rl_config
 hf_logging.set_verbosity_error()
 disable_progress_bar()
 profile, cfg = configs.load("adrpo_llm", params_file)
+_, runtime = configs.load("runtime", params_file)
 bounds = {"beta_min": cfg.rl.adrpo_beta_min, "beta_max": cfg.rl.adrpo_beta_max} if method == "adrpo" else {}
 cfg.rl
 
@@ -67,10 +69,11 @@ for arch in cfg.sweep.architectures:
     run_dir = rl_run_dir(method, beta, seed, arch)
     seed_everything(seed)
     reference, tokenizer = load_pretrained_lm(base_dir(arch))
+    reference = reference.to(resolve_device(runtime))  # the probe's reference sits beside the policy
     task = build_task(cfg.task, tokenizer, prompts_needed=cfg.rl.steps * cfg.rl.prompts_per_step)
     settings = rl_config(
         method, run_dir / "trainer", beta, cfg.rl.steps, cfg.rl.prompts_per_step, cfg.rl.num_generations,
-        cfg.rl.max_completion_length, cfg.rl.lr, seed, cfg.rl.loss_type, **bounds,
+        cfg.rl.max_completion_length, cfg.rl.lr, seed, cfg.rl.loss_type, runtime=runtime, **bounds,
     )
     with MetricsLog(run_dir / "train.csv") as train_log, MetricsLog(run_dir / "probe.csv") as probe_log:
         probe = PolicyProbeCallback(

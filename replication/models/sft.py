@@ -14,6 +14,7 @@ from transformers.trainer_callback import PrinterCallback
 from trl import SFTConfig, SFTTrainer
 
 from replication.pipeline.runlog import MetricsLog
+from replication.pipeline.runtime import RuntimeConfig
 
 
 class LossCSV(TrainerCallback):
@@ -27,8 +28,13 @@ class LossCSV(TrainerCallback):
             self.log.log(step=state.global_step, loss=float(logs["loss"]), learning_rate=float(logs["learning_rate"]))
 
 
-def sft_config(output_dir: str | Path, steps: int, batch_size: int, lr: float, seed: int, max_length: int) -> SFTConfig:
-    """The SFT settings every profile uses; only sizes come from params.yaml."""
+def sft_config(
+    output_dir: str | Path, steps: int, batch_size: int, lr: float, seed: int, max_length: int,
+    runtime: RuntimeConfig | None = None,
+) -> SFTConfig:
+    """The SFT settings every profile uses; sizes come from params.yaml, device and precision from ``runtime``
+    (None: CPU in float32)."""
+    runtime = runtime or RuntimeConfig(device="cpu", dtype="float32")
     return SFTConfig(
         output_dir=str(output_dir),
         max_steps=steps,
@@ -43,8 +49,9 @@ def sft_config(output_dir: str | Path, steps: int, batch_size: int, lr: float, s
         logging_steps=max(1, steps // 50),
         save_strategy="no",
         report_to="none",
-        bf16=False,  # TrainingArguments defaults to bf16 autocast even on CPU; these models are trained in fp32
-        use_cpu=True,
+        # explicit: TrainingArguments defaults to bf16 autocast even on CPU
+        bf16=runtime.dtype == "bfloat16",
+        use_cpu=runtime.device == "cpu",
         disable_tqdm=True,
         dataloader_num_workers=0,
     )

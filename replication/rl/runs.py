@@ -14,6 +14,7 @@ from transformers import PreTrainedTokenizerBase, TrainerCallback
 from transformers.trainer_callback import PrinterCallback
 from trl import GRPOConfig, GRPOTrainer
 
+from replication.pipeline.runtime import RuntimeConfig
 from replication.rl.adrpo import ADRPOConfig, ADRPOTrainer
 
 METHODS = ("grpo", "adrpo")
@@ -32,8 +33,12 @@ def rl_config(
     loss_type: str = "grpo",
     beta_min: float | None = None,
     beta_max: float | None = None,
+    runtime: RuntimeConfig | None = None,
 ) -> GRPOConfig:
-    """``GRPOConfig`` (method "grpo", fixed ``beta``) or ``ADRPOConfig`` (method "adrpo", ``beta`` is beta0)."""
+    """``GRPOConfig`` (method "grpo", fixed ``beta``) or ``ADRPOConfig`` (method "adrpo", ``beta`` is beta0).
+
+    ``runtime`` (params.yaml's ``runtime``): device and autocast precision; None means CPU in float32."""
+    runtime = runtime or RuntimeConfig(device="cpu", dtype="float32")
     if method not in METHODS:
         raise ValueError(f"method {method!r} is not supported; allowed: {', '.join(METHODS)}")
     if method == "grpo" and (beta_min is not None or beta_max is not None):
@@ -54,8 +59,9 @@ def rl_config(
         logging_steps=1,
         save_strategy="no",
         report_to="none",
-        bf16=False,  # TrainingArguments defaults to bf16 autocast even on CPU; these models are trained in fp32
-        use_cpu=True,
+        # explicit: TrainingArguments defaults to bf16 autocast even on CPU
+        bf16=runtime.dtype == "bfloat16",
+        use_cpu=runtime.device == "cpu",
         disable_tqdm=True,
         dataloader_num_workers=0,
     )
