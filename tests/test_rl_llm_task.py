@@ -182,11 +182,11 @@ def test_token_entropy_and_kl_hand_values():
     peaked = torch.tensor([[[math.log(7.0), 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]])  # p = (0.7, 0.1, 0.1, 0.1)
     mask = torch.tensor([[1, 0]])  # only the first position counts
     entropy, kl = token_entropy_and_kl(peaked, uniform, mask)
-    p = torch.tensor([0.7, 0.1, 0.1, 0.1], dtype=torch.float64)
-    torch.testing.assert_close(entropy, -(p * p.log()).sum())
-    torch.testing.assert_close(kl, (p * (p * 4).log()).sum())
+    p = [0.7, 0.1, 0.1, 0.1]
+    assert entropy.item() == pytest.approx(-sum(q * math.log(q) for q in p), rel=1e-6)
+    assert kl.item() == pytest.approx(sum(q * math.log(q * 4) for q in p), rel=1e-6)
     entropy, kl = token_entropy_and_kl(uniform, uniform, torch.ones(1, 2))
-    torch.testing.assert_close(entropy, torch.tensor(math.log(4.0), dtype=torch.float64))
+    assert entropy.item() == pytest.approx(math.log(4.0), rel=1e-6)
     assert kl.item() == 0.0
 
 
@@ -207,3 +207,5 @@ def test_probe_of_a_model_against_itself_has_zero_kl_and_is_seeded():
     assert len(first.completions) == 6 and first.completions == again.completions
     assert first.kl == pytest.approx(0.0, abs=1e-12)
     assert 3.0 < first.entropy < math.log(len(tokenizer)) + 1e-6  # random init: close to uniform over 47 ids
+    one_at_a_time = probe_policy(model, model, tokenizer, ["17/4=", "9/4="], 3, 5, seed=11, chunk_size=1)
+    assert one_at_a_time.entropy == pytest.approx(first.entropy, rel=1e-6)  # chunking changes nothing

@@ -14,25 +14,33 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
-def token_entropy_and_kl(
+def token_entropy_and_kl_sums(
     policy_logits: torch.Tensor, reference_logits: torch.Tensor, mask: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean over masked tokens of the policy's entropy and of KL(policy || reference), both over the vocabulary:
+    """Sums over masked tokens of the policy's entropy and of KL(policy || reference), over the vocabulary:
 
         H_t  = - sum_v p_t(v) log p_t(v)
         KL_t =   sum_v p_t(v) (log p_t(v) - log q_t(v))
 
     ``policy_logits``, ``reference_logits``: (B, T, V) at the completion positions; ``mask``: (B, T), 1 for the
-    generated tokens (EOS included), 0 for padding after it. Returns two scalars (nats per token).
+    generated tokens (EOS included), 0 for padding after it. Sums (not means) so chunks can be added up.
     """
-    log_p = torch.log_softmax(policy_logits.double(), dim=-1)  # (B, T, V)
-    log_q = torch.log_softmax(reference_logits.double(), dim=-1)  # (B, T, V)
+    log_p = torch.log_softmax(policy_logits.float(), dim=-1)  # (B, T, V)
+    log_q = torch.log_softmax(reference_logits.float(), dim=-1)  # (B, T, V)
     p = log_p.exp()
     entropy = -(p * log_p).sum(-1)  # (B, T)
     kl = (p * (log_p - log_q)).sum(-1)  # (B, T)
-    weights = mask.double()
-    total = weights.sum().clamp(min=1.0)
-    return (entropy * weights).sum() / total, (kl * weights).sum() / total
+    weights = mask.float()
+    return (entropy * weights).sum(), (kl * weights).sum()
+
+
+def token_entropy_and_kl(
+    policy_logits: torch.Tensor, reference_logits: torch.Tensor, mask: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Means over masked tokens of ``token_entropy_and_kl_sums`` (nats per token)."""
+    entropy, kl = token_entropy_and_kl_sums(policy_logits, reference_logits, mask)
+    tokens = mask.float().sum().clamp(min=1.0)
+    return entropy / tokens, kl / tokens
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,7 @@ def probe_policy(
     samples_per_prompt: int,
     max_new_tokens: int,
     seed: int,
+    chunk_size: int = 16,
 ) -> ProbeSamples:
     """Sample ``samples_per_prompt`` completions per prompt at temperature 1 and measure them (see module doc).
 
@@ -72,14 +81,21 @@ def probe_policy(
         completion = sequences[:, prompt_length:]  # (N, T)
         # generated tokens up to and including the first EOS
         is_eos = completion == tokenizer.eos_token_id
-        after_eos = (is_eos.cumsum(dim=1) - is_eos.long()) > 0
-        mask = ~after_eos  # (N, T)
+        mask = ~((is_eos.cumsum(dim=1) - is_eos.long()) > 0)  # (N, T)
         attention = torch.cat([encoded["attention_mask"], mask.long()], dim=1)
-        positions = slice(prompt_length - 1, -1)  # logits at position t predict token t + 1
-        policy_logits = policy(input_ids=sequences, attention_mask=attention).logits[:, positions]
-        reference_logits = reference(input_ids=sequences, attention_mask=attention).logits[:, positions]
-        entropy, kl = token_entropy_and_kl(policy_logits, reference_logits, mask)
+        steps = completion.shape[1]
+        entropy_sum = kl_sum = 0.0
+        # chunks of samples: full-vocabulary logits of a whole probe at once would not fit at paper scale
+        for start in range(0, sequences.shape[0], chunk_size):
+            rows = slice(start, start + chunk_size)
+            inputs = {"input_ids": sequences[rows], "attention_mask": attention[rows], "logits_to_keep": steps + 1}
+            # logits at position t predict token t + 1: the last steps + 1 positions, minus the final one
+            policy_logits = policy(**inputs).logits[:, :-1]  # (n, T, V)
+            reference_logits = reference(**inputs).logits[:, :-1]  # (n, T, V)
+            entropy, kl = token_entropy_and_kl_sums(policy_logits, reference_logits, mask[rows])
+            entropy_sum, kl_sum = entropy_sum + entropy.item(), kl_sum + kl.item()
+        tokens = max(mask.sum().item(), 1)
         texts = tokenizer.batch_decode(completion, skip_special_tokens=True)
     finally:
         policy.train(was_training)
-    return ProbeSamples(completions=texts, entropy=entropy.item(), kl=kl.item())
+    return ProbeSamples(completions=texts, entropy=entropy_sum / tokens, kl=kl_sum / tokens)
