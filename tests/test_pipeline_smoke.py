@@ -118,3 +118,13 @@ def test_a_stage_rerun_gives_identical_metrics_and_figures(smoke_repo):
     sh(["dvc", "repro", "-f", "-s", "orw-figures"], smoke_repo)
     for name in watched:
         assert (smoke_repo / name).read_bytes() == before[name], f"{name} changed on rerun"
+
+
+def test_an_adrpo_llm_stage_rerun_gives_identical_logs(smoke_repo):
+    run = "runs/adrpo_llm/adrpo-beta0.2-seed1"
+    watched = [f"{run}/final.json", f"{run}/logs/qwen2/train.csv", f"{run}/logs/qwen2/probe.csv",
+               f"{run}/logs/qwen3/train.csv"]
+    before = {name: (smoke_repo / name).read_bytes() for name in watched}
+    sh(["dvc", "repro", "-f", "-s", "adrpo-llm-adrpo@0.2-1"], smoke_repo)
+    for name in watched:
+        assert (smoke_repo / name).read_bytes() == before[name], f"{name} changed on rerun"
