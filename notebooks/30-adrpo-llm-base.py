@@ -45,6 +45,7 @@ from replication.pipeline.seeding import seed_everything
 from replication.rl.llm_task import sft_rows
 
 hf_logging.set_verbosity_error()
+torch.set_num_threads(1)  # tiny models on shared cores: one thread avoids oversubscription (faster here)
 disable_progress_bar()
 profile, cfg = configs.load("adrpo_llm", params_file)
 _, runtime = configs.load("runtime", params_file)

@@ -37,6 +37,7 @@ seed = 0
 
 # %%
 import pandas as pd
+import torch
 from datasets.utils.logging import disable_progress_bar
 from transformers import AutoModelForCausalLM
 from transformers.utils import logging as hf_logging
@@ -54,6 +55,7 @@ from replication.rl.probe_callback import PolicyProbeCallback
 from replication.rl.runs import build_rl_trainer, rl_config
 
 hf_logging.set_verbosity_error()
+torch.set_num_threads(1)  # tiny models on shared cores: one thread avoids oversubscription (faster here)
 disable_progress_bar()
 profile, cfg = configs.load("adrpo_llm", params_file)
 _, runtime = configs.load("runtime", params_file)
