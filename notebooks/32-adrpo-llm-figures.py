@@ -58,5 +58,6 @@ write_metrics("metrics/adrpo_llm/summary.json", {
     f"{arch}_{label.replace(' ', '_')}_{column}": float(value)
     for (arch, label), row in table.iterrows() for column, value in row.items()
 })
-write_text("reports/adrpo_llm.md", adrpo_llm_section(probes, sweep.architectures, cfg.figures.reward_margin, profile))
+write_text("reports/adrpo_llm.md",
+           adrpo_llm_section(probes, training, sweep.architectures, cfg.figures.reward_margin, profile))
 table

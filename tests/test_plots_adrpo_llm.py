@@ -50,8 +50,12 @@ def test_verdict_compares_best_settings_with_a_margin(rewards, beat):
 def test_section_states_the_verdict_and_the_paper_values():
     probes = pd.concat([probe_frame({"GRPO β=0": (0.5, 0.5), "ADRPO β0=0.1": (0.3, 0.3)}, arch)
                         for arch in ("qwen2", "qwen3")])
-    text = adrpo_llm_section(probes, ["qwen2", "qwen3"], 0.02, "tiny")
+    training = pd.DataFrame({"arch": ["qwen2", "qwen2"], "label": ["ADRPO β0=0.1"] * 2, "method": ["adrpo"] * 2,
+                             "beta_eff_mean": [0.3, 0.5], "beta_eff_q10": [0.0, 0.0], "beta_eff_q90": [1.0, 1.2],
+                             "beta_eff_frac_clamped": [0.5, 0.4]})
+    text = adrpo_llm_section(probes, training, ["qwen2", "qwen3"], 0.02, "tiny")
     assert "**ADRPO did not beat fixed-β GRPO at this scale.**" in text
+    assert "| qwen2 | ADRPO β0=0.1 | 0.400 | 0.000 | 1.100 | 0.45 |" in text
     assert "ADRPO 1.6 / 3.5" in text and "adrpo_llm_entropy.png" in text
 
 

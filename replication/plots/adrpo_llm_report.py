@@ -35,8 +35,22 @@ def beat_verdict(table: pd.DataFrame, arch: str, margin: float) -> tuple[bool, s
     return beat, sentence
 
 
-def adrpo_llm_section(probes: pd.DataFrame, architectures: list[str], margin: float, profile: str) -> str:
+def effective_beta_table(training: pd.DataFrame) -> pd.DataFrame:
+    """ADRPO runs' effective KL coefficient, from the trainer's per-step log, averaged over steps and seeds."""
+    columns = ["beta_eff_mean", "beta_eff_q10", "beta_eff_q90", "beta_eff_frac_clamped"]
+    return training[training["method"] == "adrpo"].groupby(["arch", "label"])[columns].mean()
+
+
+def adrpo_llm_section(
+    probes: pd.DataFrame, training: pd.DataFrame, architectures: list[str], margin: float, profile: str
+) -> str:
     table = final_table(probes)
+    betas = effective_beta_table(training)
+    beta_lines = "\n".join(
+        f"| {arch} | {label} | {r.beta_eff_mean:.3f} | {r.beta_eff_q10:.3f} | {r.beta_eff_q90:.3f} | "
+        f"{r.beta_eff_frac_clamped:.2f} |"
+        for (arch, label), r in betas.iterrows()
+    )
     start = probes[probes["step"] == 0].groupby("arch")[["reward", "entropy"]].mean()
     lines = []
     for arch in architectures:
@@ -80,4 +94,13 @@ Measured after {steps} RL steps (mean ± half-range over seeds; `solved`: share 
 {head}
 
 {chr(10).join(f"- {sentence}" for _, sentence in verdicts)}
+
+What ADRPO's coefficient actually was (trainer log, mean over steps and seeds; clamp `rl.adrpo_beta_min`,
+`rl.adrpo_beta_max` from params.yaml). The group advantages average 0, so unclamped beta0 - A averages beta0; a
+floor cuts off the negative side and raises the mean above beta0, by as much as this table shows. Compare the
+mean with the fixed-β runs' β before reading the results above as "adaptive vs fixed at the same strength".
+
+| arch | method | mean β_eff | q10 | q90 | share clamped |
+|---|---|---|---|---|---|
+{beta_lines}
 """
