@@ -116,7 +116,7 @@ class AdaptiveKLMixin:
     Put it first in the bases: ``class ADRPOTrainer(AdaptiveKLMixin, GRPOTrainer)``. It overrides two methods:
     ``_get_per_token_logps_and_entropies`` (to keep the policy log-probs of the loss's own forward pass) and
     ``_compute_loss`` (to add the correction). Metrics added per step: ``beta_eff/{mean,min,max,q10,q50,q90}``,
-    ``beta_eff/frac_clamped`` and ``adaptive_kl_loss`` (the whole KL term, sum over samples of beta_eff * KL).
+    ``beta_eff/frac_clamped`` and ``adaptive_kl_loss`` (ADRPO's whole KL term, agg(beta_eff * KL)).
     """
 
     def __init__(self, *args, **kwargs):
@@ -159,9 +159,11 @@ class AdaptiveKLMixin:
             per_token_kl = per_token_kl * self._importance_ratio(per_token_logps, inputs, mask)
         beta0 = self.beta
         beta_eff = adrpo_kl_coefficients(advantages, beta0, self.args.beta_min, self.args.beta_max)  # (B,)
+        # L_ADRPO = L_GRPO(beta0) + agg((beta_eff - beta0) * kl): exact, agg is linear and the KL enters additively
         correction = self._aggregate((beta_eff - beta0).unsqueeze(1) * per_token_kl, mask, inputs)  # scalar
-        self._log_adrpo_metrics(beta_eff, beta0 - advantages, self._aggregate(beta_eff.unsqueeze(1) * per_token_kl,
-                                                                             mask, inputs))
+        with torch.no_grad():
+            kl_term = self._aggregate(beta_eff.unsqueeze(1) * per_token_kl, mask, inputs)  # ADRPO's whole KL term
+        self._log_adrpo_metrics(beta_eff, beta0 - advantages, kl_term)
         return correction
 
     def _importance_ratio(self, per_token_logps, inputs, mask):
