@@ -106,6 +106,19 @@ def test_changing_one_alpha_touches_only_its_runs_and_the_figures(smoke_repo):
     assert set(status) == {"orw-finetune@0.4-0", "orw-finetune@0.4-1", "orw-figures"}
 
 
+def test_a_fine_tuning_notebook_runs_data_parallel_under_accelerate_launch(smoke_repo):
+    # the multi-GPU launch of the paper profile, here with two CPU processes (gloo)
+    sh([
+        "accelerate", "launch", "--cpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
+        "--dynamo_backend", "no", "-m", "replication.pipeline.run_script", "notebooks/13-orw-finetune.py",
+        "-p", "alpha", "0.5", "-p", "seed", "0",
+    ], smoke_repo)
+    run = smoke_repo / "runs/orw/finetune/alpha0.5-seed0"
+    steps = pd.read_csv(run / "steps.csv")
+    assert steps["step"].is_monotonic_increasing and len(steps) >= 2  # one writer: the main process
+    assert math.isfinite(json.loads((run / "final.json").read_text())["reward"])
+
+
 def test_a_stage_rerun_gives_identical_metrics_and_figures(smoke_repo):
     watched = [
         "runs/orw/finetune/alpha0.0-seed1/final.json",

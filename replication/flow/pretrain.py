@@ -9,7 +9,7 @@ from tqdm.auto import tqdm
 from replication.flow.losses import flow_matching_loss
 from replication.models.class_flow import ClassConditionedFlow
 from replication.pipeline.runlog import MetricsLog
-from replication.pipeline.runtime import RuntimeConfig, autocast, resolve_device
+from replication.pipeline.runtime import RuntimeConfig, autocast, make_accelerator
 
 
 def interpolate(x1: torch.Tensor, noise: torch.Tensor, sigma: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -41,11 +41,12 @@ def train_base_flow(
     runtime: RuntimeConfig,
     log_every: int = 10,
 ) -> ClassConditionedFlow:
-    device = resolve_device(runtime)
-    model.to(device)
+    accelerator = make_accelerator(runtime, generator)
+    device = accelerator.device
     images, labels = images.to(device), labels.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    model, optimizer = accelerator.prepare(model.to(device), optimizer)  # DDP under accelerate launch
     model.train()
     running = 0.0
     for step in tqdm(range(1, steps + 1), desc="base flow"):
@@ -58,11 +59,12 @@ def train_base_flow(
             v_theta = model(x_sigma, sigma, labels[index])
         loss = flow_matching_loss(v_theta.float(), u)
         optimizer.zero_grad()
-        loss.backward()
+        accelerator.backward(loss)
         optimizer.step()
         schedule.step()
         running += loss.item()
         if step % log_every == 0 or step == steps:
-            log.log(step=step, loss=running / (log_every if step % log_every == 0 else step % log_every))
+            if accelerator.is_main_process:
+                log.log(step=step, loss=running / (log_every if step % log_every == 0 else step % log_every))
             running = 0.0
-    return model.eval()
+    return accelerator.unwrap_model(model).eval()
