@@ -45,5 +45,7 @@ class TrainingMetricsCSV(TrainerCallback):
         self.log, self.fixed_beta = log, fixed_beta
 
     def on_log(self, args, state, control, logs=None, **kwargs):
+        if not state.is_world_process_zero:  # under accelerate launch, one writer: the main process
+            return
         if logs and "reward" in logs:
             self.log.log(**metrics_row(state.global_step, logs, self.fixed_beta))

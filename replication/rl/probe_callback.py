@@ -84,8 +84,11 @@ class PolicyProbeCallback(TrainerCallback):
         return row
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
-        self.log.log(**self.measure(model, 0))
+        if state.is_world_process_zero:  # under accelerate launch, the main process probes and writes
+            self.log.log(**self.measure(model, 0))
 
     def on_step_end(self, args, state, control, model=None, **kwargs):
+        if not state.is_world_process_zero:
+            return
         if state.global_step % self.every == 0 or state.global_step == state.max_steps:
             self.log.log(**self.measure(model, state.global_step))
