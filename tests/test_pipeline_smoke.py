@@ -23,8 +23,11 @@ FIGURES = ["orw_mnist_grid", "orw_mnist_reward"]
 FIGURES += ["adrpo_reward_diversity", "adrpo_reward_w2", "adrpo_pareto"]
 # DVC expands matrix lists from params.yaml as written, not per profile; each stage costs ~10 s of kernel start,
 # so the smoke run sweeps one value per method and one seed
-SMOKE_SWEEPS = {"adrpo_flow.sweep": {"beta0s": [0.1], "alphas": [0.1], "fixed_beta0s": [0.1], "dpo_betas": [50.0],
-                                     "seeds": [0]}}
+SMOKE_SWEEPS = {
+    "adrpo_flow.sweep": {"beta0s": [0.1], "alphas": [0.1], "fixed_beta0s": [0.1], "dpo_betas": [50.0], "seeds": [0]},
+    "adrpo_llm.sweep": {"grpo_betas": [0.0], "adrpo_beta0s": [0.2]},
+}
+FIGURES += ["adrpo_llm_entropy"]
 
 
 def sh(args: list[str], cwd: Path) -> str:
@@ -92,6 +95,15 @@ def test_per_step_curves_are_logged(smoke_repo):
     assert steps["step"].iloc[0] == 0 and len(steps) >= 2
 
 
+def test_adrpo_llm_runs_log_every_metric(smoke_repo):
+    run = smoke_repo / "runs/adrpo_llm/adrpo-beta0.2-seed0/logs/qwen3"
+    train = pd.read_csv(run / "train.csv")
+    assert {"reward", "entropy", "kl", "beta_eff_mean", "beta_eff_q10", "beta_eff_q90"} <= set(train.columns)
+    probe = pd.read_csv(run / "probe.csv")
+    assert {"step", "reward", "entropy", "kl", "distinct_solved"} <= set(probe.columns) and probe["step"].iloc[0] == 0
+    assert "ADRPO" in (smoke_repo / "figures" / "README.md").read_text()
+
+
 def test_noop_repro_reruns_nothing(smoke_repo):
     assert "Running stage" not in sh(["dvc", "repro"], smoke_repo)
 
@@ -128,5 +140,15 @@ def test_a_stage_rerun_gives_identical_metrics_and_figures(smoke_repo):
     before = {name: (smoke_repo / name).read_bytes() for name in watched}
     sh(["dvc", "repro", "-f", "-s", "orw-finetune@0.0-1"], smoke_repo)
     sh(["dvc", "repro", "-f", "-s", "orw-figures"], smoke_repo)
+    for name in watched:
+        assert (smoke_repo / name).read_bytes() == before[name], f"{name} changed on rerun"
+
+
+def test_an_adrpo_llm_stage_rerun_gives_identical_logs(smoke_repo):
+    run = "runs/adrpo_llm/adrpo-beta0.2-seed1"
+    watched = [f"{run}/final.json", f"{run}/logs/qwen2/train.csv", f"{run}/logs/qwen2/probe.csv",
+               f"{run}/logs/qwen3/train.csv"]
+    before = {name: (smoke_repo / name).read_bytes() for name in watched}
+    sh(["dvc", "repro", "-f", "-s", "adrpo-llm-adrpo@0.2-1"], smoke_repo)
     for name in watched:
         assert (smoke_repo / name).read_bytes() == before[name], f"{name} changed on rerun"

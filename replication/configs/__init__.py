@@ -18,6 +18,7 @@ from replication.pipeline.params import (
     validate_section,
 )
 from replication.configs.adrpo_flow import ADRPOFlowConfig
+from replication.configs.adrpo_llm import ADRPOLLMConfig
 from replication.configs.orw import ORWConfig
 from replication.pipeline.runtime import RuntimeConfig
 
@@ -25,6 +26,7 @@ SECTIONS: dict[str, type[StrictConfig]] = {
     "runtime": RuntimeConfig,
     "orw": ORWConfig,
     "adrpo_flow": ADRPOFlowConfig,
+    "adrpo_llm": ADRPOLLMConfig,
 }
 
 

@@ -1,0 +1,74 @@
+"""Supervised fine-tuning of the base policy with TRL's ``SFTTrainer`` on generated correct answers.
+
+The base model of the RL runs must already put its mass on many correct answers (so that entropy has something to
+lose), and must be imperfect (so that RL has reward to gain): a short SFT on uniformly drawn answers gives both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datasets import Dataset
+from transformers import PreTrainedModel, PreTrainedTokenizerBase, TrainerCallback
+from transformers.trainer_callback import PrinterCallback
+from trl import SFTConfig, SFTTrainer
+
+from replication.pipeline.runlog import MetricsLog
+from replication.pipeline.runtime import RuntimeConfig
+
+
+class LossCSV(TrainerCallback):
+    """Writes each logged training loss to a ``MetricsLog`` (columns: step, loss, learning_rate)."""
+
+    def __init__(self, log: MetricsLog):
+        self.log = log
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs and "loss" in logs:
+            self.log.log(step=state.global_step, loss=float(logs["loss"]), learning_rate=float(logs["learning_rate"]))
+
+
+def sft_config(
+    output_dir: str | Path, steps: int, batch_size: int, lr: float, seed: int, max_length: int,
+    runtime: RuntimeConfig | None = None,
+) -> SFTConfig:
+    """The SFT settings every profile uses; sizes come from params.yaml, device and precision from ``runtime``
+    (None: CPU in float32)."""
+    runtime = runtime or RuntimeConfig(device="cpu", dtype="float32")
+    return SFTConfig(
+        output_dir=str(output_dir),
+        max_steps=steps,
+        per_device_train_batch_size=batch_size,
+        learning_rate=lr,
+        lr_scheduler_type="cosine",
+        warmup_steps=max(1, steps // 20),
+        seed=seed,
+        data_seed=seed,
+        max_length=max_length,
+        completion_only_loss=True,  # learn the answers, not the prompts
+        logging_steps=max(1, steps // 50),
+        save_strategy="no",
+        report_to="none",
+        # explicit: TrainingArguments defaults to bf16 autocast even on CPU
+        bf16=runtime.dtype == "bfloat16",
+        use_cpu=runtime.device == "cpu",
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+    )
+
+
+def supervised_finetune(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    dataset: Dataset,
+    config: SFTConfig,
+    log_path: str | Path,
+) -> PreTrainedModel:
+    """Train ``model`` on the prompt-completion ``dataset`` (EOS appended by TRL) and return it; losses go to CSV."""
+    with MetricsLog(log_path) as log:
+        trainer = SFTTrainer(
+            model=model, args=config, train_dataset=dataset, processing_class=tokenizer, callbacks=[LossCSV(log)]
+        )
+        trainer.remove_callback(PrinterCallback)  # the CSV is the record; no log dict per step on stdout
+        trainer.train()
+    return trainer.model
