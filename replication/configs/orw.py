@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -66,9 +67,9 @@ class FinetuneConfig(StrictConfig):
 
 
 class SweepConfig(StrictConfig):
-    alphas: list[float] = Field(min_length=1)
+    alphas: list[Annotated[float, Field(ge=0.0)]] = Field(min_length=1)
     """W2 regularisation strengths; each value is a separate DVC stage (matrix with ``seeds``)."""
-    seeds: list[int] = Field(min_length=1)
+    seeds: list[Annotated[int, Field(ge=0)]] = Field(min_length=1)
 
 
 class FiguresConfig(StrictConfig):
@@ -84,3 +85,12 @@ class ORWConfig(StrictConfig):
     finetune: FinetuneConfig
     sweep: SweepConfig
     figures: FiguresConfig
+
+
+RUNS = Path("runs/orw")
+ARTIFACTS = Path("artifacts/orw")
+
+
+def finetune_run_dir(alpha: float, seed: int) -> Path:
+    """Where one fine-tuning run writes; dvc.yaml spells the same path as runs/orw/finetune/alpha${item.alpha}-seed${item.seed}."""
+    return RUNS / "finetune" / f"alpha{alpha}-seed{seed}"

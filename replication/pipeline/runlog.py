@@ -12,6 +12,8 @@ FLOAT_DIGITS = 6  # rounding hides nothing real at these scales and keeps files 
 
 
 def _clean(value: Any) -> Any:
+    if value is None:
+        return ""  # an empty CSV cell: "not measured at this step"
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"refusing to log a non-finite value {value}")
@@ -50,3 +52,11 @@ def write_metrics(path: str | Path, metrics: dict[str, Any]) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     cleaned = {key: _clean(value) for key, value in metrics.items()}
     Path(path).write_text(json.dumps(cleaned, indent=2, sort_keys=True) + "\n")
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write a text artefact (a report fragment), creating its folder."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
