@@ -17,10 +17,12 @@ from replication.pipeline.params import (
     selected_profile,
     validate_section,
 )
+from replication.configs.cesar import CesarConfig
 from replication.configs.orw import ORWConfig
 
 SECTIONS: dict[str, type[StrictConfig]] = {
     "orw": ORWConfig,
+    "cesar": CesarConfig,
 }
 
 
