@@ -84,6 +84,7 @@ def sft_args(sft: SFTConfig, output_dir: Path) -> TRLSFTConfig:
         data_seed=sft.seed, logging_steps=max(1, sft.steps // 20), save_strategy="no", report_to="none",
         use_cpu=True, bf16=False, remove_unused_columns=False, dataset_kwargs={"skip_prepare_dataset": True},
         max_length=None, disable_tqdm=True,
+        gradient_checkpointing=False,  # TRL turns it on by default; toy models fit, and recomputing costs time
     )
 
 
@@ -94,5 +95,5 @@ def grpo_args(grpo: GRPOConfig, seed: int, weights: list[float], output_dir: Pat
         num_generations=grpo.num_generations, max_completion_length=grpo.max_completion_length,
         temperature=grpo.temperature, learning_rate=grpo.lr, beta=grpo.beta, reward_weights=weights,
         seed=seed, data_seed=seed, logging_steps=1, save_strategy="no", report_to="none", use_cpu=True,
-        bf16=False, disable_tqdm=True,
+        bf16=False, disable_tqdm=True, gradient_checkpointing=False,
     )
