@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 from trl import GRPOConfig as TRLGRPOConfig
 from trl import SFTConfig as TRLSFTConfig
 
@@ -77,14 +78,22 @@ def method_rewards(method: str, grpo: GRPOConfig, tokenizer) -> tuple[list, list
     return cesar_reward_funcs(weights, tokenizer=tokenizer, L_max=grpo.L_max)
 
 
+def _device_kwargs() -> dict:
+    """CPU (tiny and smoke: fp32, deterministic) or GPU (paper: bf16, gradient checkpointing for the 7B model).
+
+    TRL turns gradient checkpointing on by default; the toy models fit without it, and recomputing costs time.
+    """
+    gpu = torch.cuda.is_available()
+    return {"use_cpu": not gpu, "bf16": gpu, "gradient_checkpointing": gpu}
+
+
 def sft_args(sft: SFTConfig, output_dir: Path) -> TRLSFTConfig:
     return TRLSFTConfig(
         output_dir=str(output_dir), max_steps=sft.steps, per_device_train_batch_size=sft.batch_size,
         learning_rate=sft.lr, lr_scheduler_type="cosine", warmup_steps=max(1, sft.steps // 20), seed=sft.seed,
         data_seed=sft.seed, logging_steps=max(1, sft.steps // 20), save_strategy="no", report_to="none",
-        use_cpu=True, bf16=False, remove_unused_columns=False, dataset_kwargs={"skip_prepare_dataset": True},
+        **_device_kwargs(), remove_unused_columns=False, dataset_kwargs={"skip_prepare_dataset": True},
         max_length=None, disable_tqdm=True,
-        gradient_checkpointing=False,  # TRL turns it on by default; toy models fit, and recomputing costs time
     )
 
 
@@ -94,6 +103,6 @@ def grpo_args(grpo: GRPOConfig, seed: int, weights: list[float], output_dir: Pat
         per_device_train_batch_size=grpo.prompts_per_step * grpo.num_generations,
         num_generations=grpo.num_generations, max_completion_length=grpo.max_completion_length,
         temperature=grpo.temperature, learning_rate=grpo.lr, beta=grpo.beta, reward_weights=weights,
-        seed=seed, data_seed=seed, logging_steps=1, save_strategy="no", report_to="none", use_cpu=True,
-        bf16=False, disable_tqdm=True, gradient_checkpointing=False,
+        seed=seed, data_seed=seed, logging_steps=1, save_strategy="no", report_to="none", **_device_kwargs(),
+        disable_tqdm=True,
     )
