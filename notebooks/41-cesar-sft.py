@@ -20,7 +20,8 @@
 # $$ \texttt{<think>}\; t \;\texttt{</think><answer>}\; y \;\texttt{</answer>} $$
 #
 # so an SFT stage (TRL's `SFTTrainer`, with `AudioSFTCollator` supplying the audio features) teaches the format
-# and the perception from templated traces, cross-entropy on the completion tokens only. The paper starts from
+# and the perception from templated traces, cross-entropy on the completion tokens only. A share of the targets
+# (`sft.no_think_share`) has an empty thinking, so that the no-reasoning mode (L = 0) is one the model knows. The paper starts from
 # the instruction-tuned 7B model instead: on the `paper` profile `sft.steps` is 0 and the hub model is saved
 # as it is.
 
@@ -51,7 +52,7 @@ print(f"{sum(p.numel() for p in model.parameters()):,} parameters, vocabulary {l
 # %%
 history = []
 if cfg.sft.steps > 0:
-    dataset = Dataset.from_list(sft_rows(train, traces, cfg.grpo.instruction))
+    dataset = Dataset.from_list(sft_rows(train, traces, cfg.grpo.instruction, cfg.sft.no_think_share, cfg.sft.seed))
     trainer = audio_sft_trainer(model, processor, dataset, sft_args(cfg.sft, RUNS / "sft" / "trainer"),
                                 cfg.sft.max_length)
     trainer.train()

@@ -23,6 +23,7 @@ def _rows(n_seconds=(0.5, 1.0)):
 
 def test_sft_completion_is_the_cesar_format():
     assert sft_completion("t", "y") == "<think> t </think><answer> y </answer>"
+    assert sft_completion("", "y") == "<think></think><answer> y </answer>"  # as budget forcing opens L = 0
 
 
 def test_labels_are_the_completion_and_end_of_turn_only(processor):
@@ -56,3 +57,22 @@ def test_trainer_refuses_options_that_bypass_the_collator(processor, tmp_path):
                        ({"dataset_kwargs": None}, "skip_prepare_dataset")]:
         with pytest.raises(ValueError, match=match):
             audio_sft_trainer(None, processor, None, SFTConfig(**{**ok, **bad}), max_length=64)
+
+
+def test_sft_rows_empty_thinking_share_is_seeded():
+    from pathlib import Path
+
+    from replication.data.audio_qa import AudioQAItem
+    from replication.rl.cesar_setup import sft_rows
+
+    items = [AudioQAItem(id=str(i), audio_path=Path(f"{i}.wav"), question="Q?", choices=("a", "b"), answer="a",
+                         task="sound", difficulty="easy", category="c", sub_category="s", dataset="d", split="train")
+             for i in range(200)]
+    traces = {str(i): "reasoning" for i in range(200)}
+    rows = sft_rows(items, traces, "Answer.", no_think_share=0.25, seed=1)
+    empty = [r["completion"].startswith("<think></think>") for r in rows]
+    assert 30 < sum(empty) < 70  # about a quarter
+    assert empty == [r["completion"].startswith("<think></think>") for r in sft_rows(items, traces, "Answer.", 0.25, 1)]
+    assert not any(r["completion"].startswith("<think></think>") for r in sft_rows(items, traces, "Answer.", 0.0, 1))
+    with pytest.raises(ValueError, match="trace"):
+        sft_rows(items, {}, "Answer.")

@@ -65,6 +65,8 @@ class SFTConfig(StrictConfig):
     instruction-tuned Qwen2.5-Omni-7B, which needs no warm-up)."""
     batch_size: int = Field(ge=1)
     lr: float = Field(gt=0.0)
+    no_think_share: float = Field(ge=0.0, le=1.0)
+    """Share of the warm-up targets with an empty thinking, so that L = 0 (no reasoning) is a mode the model knows."""
     max_length: int = Field(ge=16)
     """Prompt (audio tokens included) plus completion, in tokens."""
     seed: int = Field(ge=0)

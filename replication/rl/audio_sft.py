@@ -27,8 +27,13 @@ IGNORE_INDEX = -100  # positions the cross-entropy skips (transformers' conventi
 
 
 def sft_completion(reasoning: str, answer: str) -> str:
-    """The target text: ``<think> t </think><answer> y </answer>`` (CESAR's output format)."""
-    return f"<think> {reasoning} </think><answer> {answer} </answer>"
+    """The target text: ``<think> t </think><answer> y </answer>`` (CESAR's output format).
+
+    An empty ``reasoning`` gives ``<think></think><answer> y </answer>``: the same tokens budget forcing puts
+    before the answer at L = 0, so the no-reasoning mode is trained exactly as it is evaluated.
+    """
+    think = f" {reasoning} " if reasoning else ""
+    return f"<think>{think}</think><answer> {answer} </answer>"
 
 
 @dataclass

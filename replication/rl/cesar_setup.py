@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 from trl import GRPOConfig as TRLGRPOConfig
 from trl import SFTConfig as TRLSFTConfig
@@ -41,14 +42,24 @@ def grpo_rows(items: list[AudioQAItem], instruction: str) -> list[dict]:
              "choices": list(item.choices), "question": item.question} for item in items]
 
 
-def sft_rows(items: list[AudioQAItem], traces: dict[str, str], instruction: str) -> list[dict]:
-    """SFT rows: the prompt, the audio path and the target ``<think> trace </think><answer> y </answer>``."""
+def sft_rows(items: list[AudioQAItem], traces: dict[str, str], instruction: str, no_think_share: float = 0.0,
+             seed: int = 0) -> list[dict]:
+    """SFT rows: the prompt, the audio path and the target ``<think> trace </think><answer> y </answer>``.
+
+    A ``no_think_share`` of the rows (drawn with ``seed``) get an empty thinking, ``<think>  </think><answer> y
+    </answer>``, so the model also knows the no-reasoning mode that test-time scaling measures at L = 0 (the
+    paper's base model answers directly by nature; a model trained on traces alone never saw an empty thinking).
+    """
     missing = [item.id for item in items if item.id not in traces]
     if missing:
         raise ValueError(f"no reasoning trace for {len(missing)} training items (first: {missing[0]}); "
                          "SFT needs the traces written beside the synthetic split (set sft.steps: 0 without them)")
+    if not 0.0 <= no_think_share <= 1.0:
+        raise ValueError(f"no_think_share must be in [0, 1], got {no_think_share}")
+    no_think = np.random.default_rng(seed).random(len(items)) < no_think_share
     return [{"prompt": prompt_of(item, instruction), "audio": str(item.audio_path),
-             "completion": sft_completion(traces[item.id], item.answer)} for item in items]
+             "completion": sft_completion("" if empty else traces[item.id], item.answer)}
+            for item, empty in zip(items, no_think)]
 
 
 def tokenizer_texts(items: list[AudioQAItem], traces: dict[str, str], instruction: str) -> list[str]:
