@@ -132,5 +132,6 @@ def table_figure(markdown_rows: list[list[str]], header: list[str]) -> plt.Figur
     chart = ax.table(cellText=markdown_rows, colLabels=header, loc="center", cellLoc="center")
     chart.auto_set_font_size(False)
     chart.set_fontsize(8)
+    chart.auto_set_column_width(col=list(range(len(header))))  # long method names must not be clipped
     chart.scale(1, 1.3)
     return figure

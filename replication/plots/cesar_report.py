@@ -31,7 +31,7 @@ def ablation_rows(table: pd.DataFrame) -> list[list[str]]:
             LABELS[method], f"{int(row['runs'])}",
             f"{row['think']:.1f} ± {row['think_sd']:.1f}", _paper(method, "think", 1),
             f"{row['no_think']:.1f} ± {row['no_think_sd']:.1f}", _paper(method, "no_think", 1),
-            f"{row['slope']:+.3f} ± {row['slope_sd']:.3f}", _paper(method, "slope", 4),
+            f"{row['slope']:+.4f} ± {row['slope_sd']:.4f}", _paper(method, "slope", 4),
             f"{row['sweet_spot_budget']:.0f}",
         ])
     return rows
