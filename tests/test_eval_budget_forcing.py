@@ -86,3 +86,34 @@ def test_scaling_summary_needs_the_no_reasoning_mode_and_flags_flat_token_counts
         scaling_summary([{"budget": 5, "avg_tokens": 1.0, "total": 1.0}, {"budget": 9, "avg_tokens": 2.0, "total": 1.0}])
     flat = scaling_summary([{"budget": 0, "avg_tokens": 0.0, "total": 40.0}, {"budget": 8, "avg_tokens": 0.0, "total": 45.0}])
     assert flat["slope_defined"] == 0.0 and flat["slope"] == 0.0
+
+
+@pytest.mark.parametrize("pieces, expected", [
+    (["a", "b", "</", "think", ">", "c"], ["a", "b"]),  # the tag spelled in pieces is cut with what follows
+    (["a", "</think>"], ["a"]),
+    (["a", "b", "</", "thi"], ["a", "b"]),  # a tag begun at the budget's end is dropped too
+    (["a", "<", "b"], ["a", "<", "b"]),  # a bare "<" that no tag continues is kept
+    (["x <answ", "er>"], []),
+    ([], []),
+])
+def test_trim_tag_text(pieces, expected):
+    from replication.eval.budget_forcing import trim_tag_text
+
+    assert trim_tag_text(pieces, "".join, ["<think>", "</think>", "<answer>", "</answer>"]) == expected
+
+
+def test_budget_forcing_with_tags_spelled_in_several_tokens(tiny):
+    """Qwen's vocabulary has no single token for the tags: stop strings and trimming replace stop ids."""
+    from replication.models.omni import OmniAudioProcessor, train_tokenizer
+
+    _, processor, prompts, audios = tiny
+    tokenizer = train_tokenizer(["higher or lower <think> x </think><answer> y </answer>", "user"], 300,
+                                format_tokens=False)
+    assert len(tokenizer.encode("</think>", add_special_tokens=False)) > 1
+    spelled = OmniAudioProcessor(processor.feature_extractor, tokenizer, chat_template=processor.chat_template)
+    model = build_thinker(spelled, SMALL, seed=0)
+    for budget in (0, 6):
+        for out in budget_forced_generate(model, spelled, prompts, audios, budget, answer_tokens=3, batch_size=3):
+            assert out.reasoning_tokens <= budget
+            think, answer = split_completion(out.text)
+            assert answer is not None and "<think>" not in think and "</think>" not in think

@@ -61,34 +61,69 @@ def _left_pad(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.T
     return ids, mask
 
 
+def trim_tag_text(tokens: Sequence[int], decode, tags: Sequence[str]) -> list[int]:
+    """The tokens before the first one that spells out a tag, minus any partial tag left at the end.
+
+    For tokenizers where the tags are not single tokens (Qwen's vocabulary spells ``</think>`` in pieces):
+    ``decode`` maps token ids to text. ``[..., "</", "think", ">"]`` keeps what comes before ``"</"``.
+    """
+    tokens = list(tokens)
+    kept = tokens
+    for k in range(1, len(tokens) + 1):
+        if any(tag in decode(tokens[:k]) for tag in tags):
+            kept = tokens[: k - 1]
+            break
+    while kept:  # a tag begun but not finished at the cut ("...</thi")
+        text = decode(kept)
+        start = text.rfind("<")
+        if start >= 0 and any(tag.startswith(text[start:]) for tag in tags):
+            kept = kept[:-1]
+        else:
+            break
+    return kept
+
+
 @torch.no_grad()
-def _continue(model, rows, audio, max_new_tokens, stop_ids, pad_id, suppress):
-    """Greedy continuation of each token row (audio features alongside); new tokens per row, cut at a stop."""
+def _continue(model, tok, rows, audio, max_new_tokens, stop_ids, stop_tags, suppress):
+    """Greedy continuation of each token row (audio features alongside); new tokens per row, cut at a stop.
+
+    ``stop_ids``: single-token stops (end of turn, tags that are one token); ``stop_tags``: tags spelled in
+    several tokens, stopped on with ``generate(stop_strings=...)`` and trimmed off by ``trim_tag_text``.
+    """
     if max_new_tokens == 0:
         return [[] for _ in rows]
-    ids, mask = _left_pad(rows, pad_id)
+    ids, mask = _left_pad(rows, tok.pad_token_id)
+    strings = {"stop_strings": list(stop_tags), "tokenizer": tok} if stop_tags else {}
     out = model.generate(
         input_ids=ids, attention_mask=mask, **audio, max_new_tokens=max_new_tokens, do_sample=False,
-        eos_token_id=list(stop_ids), pad_token_id=pad_id, suppress_tokens=suppress,
+        eos_token_id=list(stop_ids), pad_token_id=tok.pad_token_id, suppress_tokens=suppress, **strings,
     )
-    new = out[:, ids.size(1):]  # (B, <= max_new_tokens)
-    return [cut_at_stop(row.tolist(), stop_ids, max_new_tokens) for row in new]
+    new = [cut_at_stop(row.tolist(), stop_ids, max_new_tokens) for row in out[:, ids.size(1):]]  # (B, <= max)
+    if stop_tags:
+        new = [trim_tag_text(row, lambda t: tok.decode(t, skip_special_tokens=True), stop_tags) for row in new]
+    return new
 
 
 def budget_forced_generate(model, processor, prompts: Sequence[list[dict]], audios: Sequence[np.ndarray],
                            budget: int, answer_tokens: int, batch_size: int = 16) -> list[BudgetedCompletion]:
-    """Completions of ``prompts`` (chat messages with an audio part) with the thinking capped at ``budget``."""
+    """Completions of ``prompts`` (chat messages with an audio part) with the thinking capped at ``budget``.
+
+    Works with the toy tokenizer (tags are single tokens) and with Qwen's (tags spelled in several tokens).
+    """
     if budget < 0 or answer_tokens < 1:
         raise ValueError(f"budget must be >= 0 and answer_tokens >= 1, got {budget}, {answer_tokens}")
     if len(prompts) != len(audios):
         raise ValueError(f"{len(prompts)} prompts but {len(audios)} audio clips")
     tok = processor.tokenizer
-    tag = {t: tok.convert_tokens_to_ids(t) for t in (THINK_OPEN, THINK_CLOSE, ANSWER_OPEN, ANSWER_CLOSE)}
-    if any(i is None or i == tok.unk_token_id for i in tag.values()):
-        raise ValueError(f"the tokenizer must hold {list(tag)} as single tokens")
-    end_ids = [tok.eos_token_id, tok.pad_token_id]
-    think_stops = sorted({*end_ids, *tag.values()})  # any tag or end of turn ends the thinking
-    answer_stops = sorted({*end_ids, tag[ANSWER_CLOSE], tag[THINK_OPEN], tag[ANSWER_OPEN]})
+    tags = (THINK_OPEN, THINK_CLOSE, ANSWER_OPEN, ANSWER_CLOSE)
+    tag_ids = {t: tok.encode(t, add_special_tokens=False) for t in tags}
+    single = {t: ids[0] for t, ids in tag_ids.items() if len(ids) == 1}
+    spelled = [t for t in tags if t not in single]
+    end_ids = {tok.eos_token_id, tok.pad_token_id}
+    think_stops = sorted(end_ids | set(single.values()))  # any tag or end of turn ends the thinking
+    answer_stops = sorted(end_ids | set(single.values()))
+    opening = tag_ids[THINK_OPEN]
+    closing = tok.encode(THINK_CLOSE + ANSWER_OPEN, add_special_tokens=False)  # the forced "</think><answer>"
     suppress = [tok.audio_token_id]  # a sampled <|AUDIO|> would have no audio features behind it
     model.eval()
     results: list[BudgetedCompletion] = []
@@ -98,10 +133,10 @@ def budget_forced_generate(model, processor, prompts: Sequence[list[dict]], audi
         enc = processor(text=texts, audio=list(audios[start:start + batch_size]), padding=True, return_tensors="pt")
         audio = {"input_features": enc["input_features"], "feature_attention_mask": enc["feature_attention_mask"]}
         prompt_rows = [ids[m.bool()].tolist() for ids, m in zip(enc["input_ids"], enc["attention_mask"])]
-        opened = [row + [tag[THINK_OPEN]] for row in prompt_rows]
-        thinking = _continue(model, opened, audio, budget, think_stops, tok.pad_token_id, suppress)
-        forced = [row + think + [tag[THINK_CLOSE], tag[ANSWER_OPEN]] for row, think in zip(opened, thinking)]
-        answers = _continue(model, forced, audio, answer_tokens, answer_stops, tok.pad_token_id, suppress)
+        opened = [row + opening for row in prompt_rows]
+        thinking = _continue(model, tok, opened, audio, budget, think_stops, spelled, suppress)
+        forced = [row + think + closing for row, think in zip(opened, thinking)]
+        answers = _continue(model, tok, forced, audio, answer_tokens, answer_stops, spelled, suppress)
         for think, answer in zip(thinking, answers):
             think_text = tok.decode(think, skip_special_tokens=True)
             answer_text = tok.decode(answer, skip_special_tokens=True)

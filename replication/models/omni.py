@@ -88,11 +88,13 @@ class OmniAudioProcessor(Qwen2_5OmniProcessor):
         return super().__call__(text=text, audio=audio, **kwargs)
 
 
-def train_tokenizer(texts: list[str], vocab_size: int) -> PreTrainedTokenizerFast:
+def train_tokenizer(texts: list[str], vocab_size: int, format_tokens: bool = True) -> PreTrainedTokenizerFast:
     """A byte-level BPE (Qwen's tokenizer family) trained on ``texts``, with the Omni and format tokens.
 
     Byte-level: every string round-trips through encode/decode and nothing is unknown, so a test question with a
     number never seen in training still decodes exactly (the MMAU scorer compares words).
+    ``format_tokens=False`` leaves the ``<think>``/``<answer>`` tags as plain text, spelled in several tokens as
+    in Qwen's real vocabulary (used by the tests of code that must handle both).
     """
     if not texts:
         raise ValueError("train_tokenizer needs at least one text")
@@ -107,7 +109,8 @@ def train_tokenizer(texts: list[str], vocab_size: int) -> PreTrainedTokenizerFas
         show_progress=False,
     )
     bpe.train_from_iterator(sorted(texts), trainer=trainer)  # sorted: the result must not depend on input order
-    bpe.add_tokens([AddedToken(tag, normalized=False) for tag in FORMAT_TOKENS])
+    if format_tokens:
+        bpe.add_tokens([AddedToken(tag, normalized=False) for tag in FORMAT_TOKENS])
     return PreTrainedTokenizerFast(
         tokenizer_object=bpe,
         eos_token=CHAT_END,  # the assistant's turn ends with <|im_end|>, as in Qwen's generation_config
