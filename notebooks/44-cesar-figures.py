@@ -52,7 +52,7 @@ write_metrics("metrics/cesar/summary.json", {
 table.round(3)
 
 # %%
-section = cesar_section(table, summaries, profile, cfg.scaling.budgets, min(cfg.scaling.max_items,
-                                                                            cfg.corpus.test_items))
+n_items = min(cfg.scaling.max_items, cfg.corpus.test_items)
+section = cesar_section(table, summaries, profile, cfg.scaling.budgets, n_items, curves)
 write_text("reports/cesar.md", section)
 print(section)

@@ -52,5 +52,7 @@ def test_figures_and_section_from_scaling_files(tmp_path):
     curves, summaries = load_scaling(dirs)
     for figure in (scaling_figure(curves), slope_figure(curves, summaries), radar_figure(curves)):
         assert figure.axes
-    section = cesar_section(ablation_table(summaries), summaries, "smoke", [0, 8, 16], 12)
+    section = cesar_section(ablation_table(summaries), summaries, "smoke", [0, 8, 16], 12, curves)
     assert "![cesar_scaling](cesar_scaling.png)" in section and "reversed it" in section
+    # sft and outcome fall from L = 0 to L = 8 (negative gain), the two CESAR seeds rise
+    assert "below the no-reasoning accuracy for 2 of 3 models" in section

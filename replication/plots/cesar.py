@@ -61,7 +61,8 @@ def scaling_figure(curves: pd.DataFrame) -> plt.Figure:
         for method, group in mean.groupby("method", sort=False):
             ax.plot(group["avg_tokens"], group[column], marker="o", ms=3, color=palette[method], label=LABELS[method])
         ax.set(title=title, xlabel="average reasoning tokens", ylabel="accuracy (%)" if column == "task_sound" else "")
-    axes[-1].legend(fontsize=7, loc="best")
+    handles, labels = axes[-1].get_legend_handles_labels()
+    figure.legend(handles, labels, fontsize=8, loc="lower center", ncol=len(labels), bbox_to_anchor=(0.5, -0.08))
     figure.suptitle("Test-time scaling: accuracy vs reasoning tokens actually used (budget forcing, mean over seeds)")
     return figure
 

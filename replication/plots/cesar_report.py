@@ -16,7 +16,7 @@ PAPER = {
     "cesar_no_consistency_keywords": {"think": 75.2, "no_think": None, "slope": None},
 }
 HEADER = ["method", "runs", "think (ours)", "think (paper)", "no-think (ours)", "no-think (paper)",
-          "slope /token (ours)", "slope (paper)", "sweet spot L (ours)"]
+          "slope /token (ours)", "slope (paper)", "sweet spot L (ours, seed mean)"]
 
 
 def _paper(method: str, key: str, digits: int) -> str:
@@ -74,10 +74,22 @@ def scaling_verdicts(summaries: pd.DataFrame) -> list[str]:
     return sentences
 
 
+def truncation_note(curves: pd.DataFrame) -> str:
+    """How many models answer worse after a cut-short thinking (smallest L > 0) than with none (L = 0)."""
+    mean = curves.groupby(["method", "budget"])["total"].mean()
+    first = min(b for b in curves["budget"].unique() if b > 0)
+    methods = list(dict.fromkeys(curves["method"]))
+    worse = [m for m in methods if mean[(m, first)] < mean[(m, 0)]]
+    return (f"At the smallest budget with reasoning (L = {first}) the accuracy is below the no-reasoning accuracy "
+            f"for {len(worse)} of {len(methods)} models: a thinking cut short before its conclusion hurts more "
+            "than no thinking, so the straight-line slope mixes that dip with the gain of finished reasoning.")
+
+
 def cesar_section(table: pd.DataFrame, summaries: pd.DataFrame, profile: str, budgets: list[int],
-                  n_items: int) -> str:
+                  n_items: int, curves: pd.DataFrame | None = None) -> str:
     rows = ablation_rows(table)
-    verdicts = "\n".join(f"- {s}" for s in scaling_verdicts(summaries))
+    sentences = scaling_verdicts(summaries) + ([truncation_note(curves)] if curves is not None else [])
+    verdicts = "\n".join(f"- {s}" for s in sentences)
     return f"""## CESAR: process rewards against test-time inverse scaling (profile `{profile}`)
 
 Qwen2.5-Omni's Thinker (`Qwen2_5OmniThinkerForConditionalGeneration`, toy widths, trained here from scratch:
