@@ -31,9 +31,11 @@ from replication.data.digits import load_split
 from replication.models.digit_classifier import DigitClassifier, accuracy, train_digit_classifier
 from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import MetricsLog, write_metrics
+from replication.pipeline.runtime import resolve_device
 from replication.pipeline.seeding import seed_everything
 
 profile, cfg = configs.load("orw", params_file)
+_, runtime = configs.load("runtime", params_file)
 generator = seed_everything(cfg.classifier.seed)
 split = load_split(ARTIFACTS / "data" / "digits.safetensors")
 cfg.classifier
@@ -44,6 +46,7 @@ with MetricsLog(ARTIFACTS / "classifier_log.csv") as log:
     train_digit_classifier(
         classifier, split["train_images"], split["train_labels"],
         cfg.classifier.epochs, cfg.classifier.batch_size, cfg.classifier.lr, generator, log,
+        device=resolve_device(runtime),
     )
 classifier.save_pretrained(ARTIFACTS / "classifier")
 snapshot(cfg.classifier, ARTIFACTS / "classifier" / "run_config.json")

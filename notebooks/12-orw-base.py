@@ -36,6 +36,7 @@ from replication.pipeline.runlog import MetricsLog
 from replication.pipeline.seeding import seed_everything
 
 profile, cfg = configs.load("orw", params_file)
+_, runtime = configs.load("runtime", params_file)
 generator = seed_everything(cfg.base.seed)
 split = load_split(ARTIFACTS / "data" / "digits.safetensors")
 cfg.base
@@ -46,7 +47,7 @@ print(f"{sum(p.numel() for p in model.parameters()):,} parameters")
 with MetricsLog(RUNS / "base" / "train_log.csv") as log:
     train_base_flow(
         model, split["train_images"], split["train_labels"], cfg.base.steps, cfg.base.batch_size,
-        cfg.base.lr, cfg.base.timestep_sampling, generator, log,
+        cfg.base.lr, cfg.base.timestep_sampling, generator, log, runtime,
     )
 model.save_pretrained(ARTIFACTS / "base")
 snapshot(cfg.base, ARTIFACTS / "base" / "run_config.json")

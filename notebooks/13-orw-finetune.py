@@ -44,6 +44,7 @@ from replication.pipeline.runlog import MetricsLog, write_metrics
 from replication.pipeline.seeding import seed_everything
 
 profile, cfg = configs.load("orw", params_file)
+_, runtime = configs.load("runtime", params_file)
 run_dir = finetune_run_dir(alpha, seed)
 generator = seed_everything(seed)
 cfg.finetune
@@ -52,7 +53,9 @@ cfg.finetune
 reference = ClassConditionedFlow.from_pretrained(ARTIFACTS / "base")
 policy = ClassConditionedFlow.from_pretrained(ARTIFACTS / "base")
 classifier = DigitClassifier.from_pretrained(ARTIFACTS / "classifier")
-draw_pool = DigitPoolSampler(reference, classifier, cfg.finetune.pool_size, cfg.base.sampling_steps, generator)
+draw_pool = DigitPoolSampler(
+    reference, classifier, cfg.finetune.pool_size, cfg.base.sampling_steps, generator, runtime
+)
 objective = ORWObjective(alpha=alpha, tau=cfg.finetune.tau)
 
 # %%
@@ -61,7 +64,7 @@ with MetricsLog(run_dir / "steps.csv") as log:
         policy, reference, draw_pool, objective,
         steps=cfg.finetune.steps, batch_size=cfg.finetune.batch_size, lr=cfg.finetune.lr,
         warmup_steps=cfg.finetune.warmup_steps, grad_clip=cfg.finetune.grad_clip,
-        refresh_every=cfg.finetune.refresh_every, generator=generator, log=log,
+        refresh_every=cfg.finetune.refresh_every, generator=generator, log=log, runtime=runtime,
     )
 policy.save_pretrained(run_dir / "model")
 snapshot(cfg.finetune, run_dir / "config.json")

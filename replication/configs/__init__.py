@@ -19,8 +19,10 @@ from replication.pipeline.params import (
 )
 from replication.configs.cesar import CesarConfig
 from replication.configs.orw import ORWConfig
+from replication.pipeline.runtime import RuntimeConfig
 
 SECTIONS: dict[str, type[StrictConfig]] = {
+    "runtime": RuntimeConfig,
     "orw": ORWConfig,
     "cesar": CesarConfig,
 }

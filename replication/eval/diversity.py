@@ -16,7 +16,7 @@ def class_histogram_entropy(probabilities: torch.Tensor) -> torch.Tensor:
     counts = torch.bincount(probabilities.argmax(dim=1), minlength=probabilities.shape[1]).double()  # (K,)
     p = counts / counts.sum()
     p = p[p > 0]
-    return -(p * p.log()).sum()
+    return 0.0 - (p * p.log()).sum()  # 0.0 - x, not -x: a collapsed batch gives 0.0, never -0.0
 
 
 def mean_pairwise_distance(embeddings: torch.Tensor) -> torch.Tensor:

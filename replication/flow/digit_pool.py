@@ -9,6 +9,7 @@ from replication.flow.online import Pool
 from replication.flow.sampling import sample_euler
 from replication.models.class_flow import ClassConditionedFlow
 from replication.models.digit_classifier import DigitClassifier
+from replication.pipeline.runtime import RuntimeConfig, autocast, resolve_device
 from replication.rewards.even_digits import EVEN_DIGITS, EvenDigitReward
 
 
@@ -25,10 +26,11 @@ def digit_sample_metrics(
     - ``feature_diversity``: mean pairwise distance of classifier features (variety within a class too);
     - ``w2``: mean over samples of ||v_theta - v_ref||^2 along the sampling trajectories.
     """
+    images = images.float()
     logits = classifier(images)
     metrics = {
         "reward": rewards.mean().item(),
-        "even_fraction": torch.isin(logits.argmax(dim=1), torch.tensor(EVEN_DIGITS)).double().mean().item(),
+        "even_fraction": torch.isin(logits.argmax(dim=1).cpu(), torch.tensor(EVEN_DIGITS)).double().mean().item(),
         "class_entropy": class_histogram_entropy(logits.softmax(dim=1)).item(),
         "feature_diversity": mean_pairwise_distance(classifier.features(images)).item(),
     }
@@ -47,23 +49,26 @@ class DigitPoolSampler:
         pool_size: int,
         sampling_steps: int,
         generator: torch.Generator,
+        runtime: RuntimeConfig,
     ):
-        self.reference, self.classifier = reference, classifier
+        self.device, self.runtime = resolve_device(runtime), runtime
+        self.reference, self.classifier = reference.to(self.device), classifier.to(self.device)
         self.reward = EvenDigitReward(classifier)
         self.pool_size, self.sampling_steps, self.generator = pool_size, sampling_steps, generator
         config = reference.config
         self.shape = (pool_size, config.in_channels, config.sample_size, config.sample_size)
 
     def __call__(self, policy: ClassConditionedFlow) -> tuple[Pool, dict[str, float]]:
-        labels = torch.randint(10, (self.pool_size,), generator=self.generator)
-        noise = torch.randn(self.shape, generator=self.generator)
-        samples = sample_euler(
-            lambda x, sigma: policy(x, sigma, labels),
-            noise,
-            self.sampling_steps,
-            reference=lambda x, sigma: self.reference(x, sigma, labels),
-        )
-        images = samples.images.clamp(-1.0, 1.0)
+        labels = torch.randint(10, (self.pool_size,), generator=self.generator).to(self.device)
+        noise = torch.randn(self.shape, generator=self.generator).to(self.device)
+        with autocast(self.runtime):
+            samples = sample_euler(
+                lambda x, sigma: policy(x, sigma, labels),
+                noise,
+                self.sampling_steps,
+                reference=lambda x, sigma: self.reference(x, sigma, labels),
+            )
+        images = samples.images.float().clamp(-1.0, 1.0)
         rewards = self.reward(images)
         pool = Pool(x1=images, condition=labels, rewards=rewards, groups=labels)
         return pool, digit_sample_metrics(images, rewards, self.classifier, samples.w2)
@@ -71,12 +76,13 @@ class DigitPoolSampler:
 
 @torch.no_grad()
 def grid_samples(model: ClassConditionedFlow, rows: int, sampling_steps: int, seed: int) -> torch.Tensor:
-    """rows x 10 samples, column k conditioned on digit k, from fixed noise (the same for every model)."""
+    """rows x 10 samples on the CPU, column k conditioned on digit k, from fixed noise (the same for every model)."""
     config = model.config
     labels = torch.arange(10).repeat(rows)  # (rows * 10,)
     noise = torch.randn(
         (len(labels), config.in_channels, config.sample_size, config.sample_size),
         generator=torch.Generator().manual_seed(seed),
     )
+    model = model.cpu()
     images = sample_euler(lambda x, sigma: model(x, sigma, labels), noise, sampling_steps).images
     return images.clamp(-1.0, 1.0)

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
+from accelerate.utils import broadcast_object_list
 from tqdm.auto import tqdm
 
 from replication.flow.pretrain import interpolate
 from replication.pipeline.runlog import MetricsLog
+from replication.pipeline.runtime import RuntimeConfig, autocast, make_accelerator
 
 
 @dataclass
@@ -29,6 +31,29 @@ class Pool:
 Objective = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 # draw_pool(policy) -> (pool, metrics measured on it)
 PoolSampler = Callable[[torch.nn.Module], tuple[Pool, dict[str, float]]]
+
+
+# draw_minibatch(pool, batch_size, generator) -> indices into the pool
+MinibatchSampler = Callable[[Pool, int, torch.Generator], torch.Tensor]
+
+
+def uniform_minibatch(pool: Pool, batch_size: int, generator: torch.Generator) -> torch.Tensor:
+    """``batch_size`` pool indices drawn uniformly with replacement (ORW-CFM-W2's minibatches)."""
+    return torch.randint(len(pool.rewards), (batch_size,), generator=generator)
+
+
+def whole_group_minibatch(pool: Pool, batch_size: int, generator: torch.Generator) -> torch.Tensor:
+    """Every sample of ``batch_size // K`` groups drawn without replacement (K samples per group, at least one group).
+
+    Group-relative objectives (ADRPO's A = R - mean of R over the prompt's samples in the batch, DPO's best and
+    worst of a group) need each prompt's whole group in the batch; this is that batch.
+    """
+    groups, counts = torch.unique(pool.groups, return_counts=True)
+    if not (counts == counts[0]).all():
+        raise ValueError(f"whole_group_minibatch needs groups of equal size, got sizes {sorted(set(counts.tolist()))}")
+    n_groups = min(len(groups), max(1, batch_size // int(counts[0])))
+    chosen = groups[torch.randperm(len(groups), generator=generator)[:n_groups]]  # (n,)
+    return torch.nonzero(torch.isin(pool.groups, chosen)).flatten()
 
 
 def warmup_schedule(optimizer: torch.optim.Optimizer, warmup_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
@@ -50,34 +75,47 @@ def online_finetune(
     refresh_every: int,
     generator: torch.Generator,
     log: MetricsLog,
+    runtime: RuntimeConfig,
+    draw_minibatch: MinibatchSampler = uniform_minibatch,
 ) -> dict[str, float]:
-    """Fine-tune ``policy`` in place; log the pool's metrics at every refresh and return the final ones."""
-    reference.eval().requires_grad_(False)
+    """Fine-tune ``policy`` in place; log the pool's metrics at every refresh and return the final ones.
+
+    ``draw_pool`` returns its pool on the runtime's device; random numbers come from the CPU ``generator``.
+    ``draw_minibatch`` picks each step's samples from the pool (``whole_group_minibatch`` for group-relative
+    objectives); the batch's size is whatever it returns.
+    """
+    accelerator = make_accelerator(runtime, generator)
+    device = accelerator.device
+    reference.to(device).eval().requires_grad_(False)
     optimizer = torch.optim.Adam(policy.parameters(), lr=lr)
     schedule = warmup_schedule(optimizer, warmup_steps)
+    policy, optimizer = accelerator.prepare(policy.to(device), optimizer)  # DDP under accelerate launch
     losses: list[float] = []
     for step in tqdm(range(steps + 1), desc="online fine-tuning"):
         if step % refresh_every == 0 or step == steps:
             policy.eval()
             pool, metrics = draw_pool(policy)
             # the loss column is the mean over the steps since the last refresh (empty at step 0)
-            log.log(step=step, loss=sum(losses) / len(losses) if losses else None, **metrics)
+            if accelerator.is_main_process:
+                log.log(step=step, loss=sum(losses) / len(losses) if losses else None, **metrics)
             losses.clear()
             if step == steps:
-                return metrics
+                # every process returns (and its notebook writes) the main process's final metrics
+                return broadcast_object_list([metrics], from_process=0)[0] if accelerator.num_processes > 1 else metrics
             policy.train()
-        index = torch.randint(len(pool.rewards), (batch_size,), generator=generator)
+        index = draw_minibatch(pool, batch_size, generator).to(device)
         x1, condition = pool.x1[index], pool.condition[index]
-        noise = torch.randn(x1.shape, generator=generator)
-        sigma = torch.rand(batch_size, generator=generator)
+        noise = torch.randn(x1.shape, generator=generator).to(device)
+        sigma = torch.rand(len(index), generator=generator).to(device)
         x_sigma, u_t = interpolate(x1, noise, sigma)
-        v_theta = policy(x_sigma, sigma, condition)
-        with torch.no_grad():
-            v_ref = reference(x_sigma, sigma, condition)
-        loss = objective(v_theta, u_t, v_ref, pool.rewards[index], pool.groups[index])
+        with autocast(runtime):
+            v_theta = policy(x_sigma, sigma, condition)
+            with torch.no_grad():
+                v_ref = reference(x_sigma, sigma, condition)
+        loss = objective(v_theta.float(), u_t, v_ref.float(), pool.rewards[index], pool.groups[index])
         optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(policy.parameters(), grad_clip)
+        accelerator.backward(loss)
+        accelerator.clip_grad_norm_(policy.parameters(), grad_clip)
         optimizer.step()
         schedule.step()
         losses.append(loss.item())

@@ -9,6 +9,7 @@ from tqdm.auto import tqdm
 from replication.flow.losses import flow_matching_loss
 from replication.models.class_flow import ClassConditionedFlow
 from replication.pipeline.runlog import MetricsLog
+from replication.pipeline.runtime import RuntimeConfig, autocast, make_accelerator
 
 
 def interpolate(x1: torch.Tensor, noise: torch.Tensor, sigma: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -37,25 +38,33 @@ def train_base_flow(
     timestep_sampling: str,
     generator: torch.Generator,
     log: MetricsLog,
+    runtime: RuntimeConfig,
     log_every: int = 10,
 ) -> ClassConditionedFlow:
+    accelerator = make_accelerator(runtime, generator)
+    device = accelerator.device
+    images, labels = images.to(device), labels.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    model, optimizer = accelerator.prepare(model.to(device), optimizer)  # DDP under accelerate launch
     model.train()
     running = 0.0
     for step in tqdm(range(1, steps + 1), desc="base flow"):
-        index = torch.randint(len(labels), (batch_size,), generator=generator)
+        index = torch.randint(len(labels), (batch_size,), generator=generator).to(device)
         x1 = images[index]
-        noise = torch.randn(x1.shape, generator=generator)
-        sigma = draw_sigmas(batch_size, timestep_sampling, generator)
+        noise = torch.randn(x1.shape, generator=generator).to(device)
+        sigma = draw_sigmas(batch_size, timestep_sampling, generator).to(device)
         x_sigma, u = interpolate(x1, noise, sigma)
-        loss = flow_matching_loss(model(x_sigma, sigma, labels[index]), u)
+        with autocast(runtime):
+            v_theta = model(x_sigma, sigma, labels[index])
+        loss = flow_matching_loss(v_theta.float(), u)
         optimizer.zero_grad()
-        loss.backward()
+        accelerator.backward(loss)
         optimizer.step()
         schedule.step()
         running += loss.item()
         if step % log_every == 0 or step == steps:
-            log.log(step=step, loss=running / (log_every if step % log_every == 0 else step % log_every))
+            if accelerator.is_main_process:
+                log.log(step=step, loss=running / (log_every if step % log_every == 0 else step % log_every))
             running = 0.0
-    return model.eval()
+    return accelerator.unwrap_model(model).eval()

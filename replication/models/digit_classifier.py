@@ -9,6 +9,17 @@ from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
 
+class QuadrantPool(nn.Module):
+    """Average over each quarter of the image: (B, C, H, W) -> (B, C, 2, 2), H and W even.
+
+    nn.AdaptiveAvgPool2d does the same, but its CUDA backward has no deterministic kernel; a reshape and a mean do.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, c, h, w = x.shape
+        return x.reshape(b, c, 2, h // 2, 2, w // 2).mean(dim=(3, 5))
+
+
 class DigitClassifier(ModelMixin, ConfigMixin):
     @register_to_config
     def __init__(self, channels: int = 32, feature_dim: int = 64, num_classes: int = 10):
@@ -16,7 +27,7 @@ class DigitClassifier(ModelMixin, ConfigMixin):
         self.body = nn.Sequential(
             nn.Conv2d(1, channels, 3, padding=1), nn.SiLU(),
             nn.Conv2d(channels, 2 * channels, 3, padding=1, stride=2), nn.SiLU(),
-            nn.AdaptiveAvgPool2d(2), nn.Flatten(),  # works for 8x8 and 28x28 inputs alike
+            QuadrantPool(), nn.Flatten(),  # works for 8x8 and 28x28 inputs alike
             nn.Linear(8 * channels, feature_dim), nn.SiLU(),
         )
         self.head = nn.Linear(feature_dim, num_classes)
@@ -37,18 +48,21 @@ def train_digit_classifier(
     lr: float,
     generator: torch.Generator,
     log=None,
+    device: torch.device | str = "cpu",
 ) -> DigitClassifier:
     """Plain cross-entropy training with light shift augmentation (so that generated, slightly off-centre
     digits are still judged by shape). ``log``: an optional MetricsLog receiving one row per epoch."""
     from tqdm.auto import tqdm
 
+    model.to(device)
+    images, labels = images.to(device), labels.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
     for epoch in tqdm(range(epochs), desc="classifier"):
         order = torch.randperm(len(labels), generator=generator)
         total, seen = 0.0, 0
         for start in range(0, len(order), batch_size):
-            index = order[start:start + batch_size]
+            index = order[start:start + batch_size].to(device)
             shifts = torch.randint(-1, 2, (2,), generator=generator).tolist()
             batch = torch.roll(images[index], shifts=shifts, dims=(2, 3))
             loss = nn.functional.cross_entropy(model(batch), labels[index])
@@ -63,4 +77,5 @@ def train_digit_classifier(
 
 @torch.no_grad()
 def accuracy(model: DigitClassifier, images: torch.Tensor, labels: torch.Tensor) -> float:
-    return (model(images).argmax(dim=1) == labels).double().mean().item()
+    device = next(model.parameters()).device
+    return (model(images.to(device)).argmax(dim=1).cpu() == labels).double().mean().item()

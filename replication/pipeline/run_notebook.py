@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import sys
 from pathlib import Path
 
@@ -45,6 +46,8 @@ def run(source: Path, executed: Path, overrides: dict[str, object], params_file:
     if unknown:
         raise ConfigError(f"{source}: no parameter named {unknown}; declared: {sorted(declared_parameters(notebook))}")
     executed.parent.mkdir(parents=True, exist_ok=True)
+    # deterministic cuBLAS must be configured before the kernel's first CUDA call, so it is set here, for every stage
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     papermill.execute_notebook(
         notebook,
         str(executed),

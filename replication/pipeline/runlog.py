@@ -22,23 +22,29 @@ def _clean(value: Any) -> Any:
 
 
 class MetricsLog:
-    """A CSV file with one row per logged step; the header is fixed by the first row."""
+    """A CSV file with one row per logged step; the header is fixed by the first row.
+
+    The file is created at the first row, so that the processes of a multi-GPU run that never log (all but the
+    main one) never truncate it.
+    """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = self.path.open("w", newline="")
+        self._handle = None
         self._writer: csv.DictWriter | None = None
 
     def log(self, **row: Any) -> None:
         if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.path.open("w", newline="")
             self._writer = csv.DictWriter(self._handle, fieldnames=list(row))
             self._writer.writeheader()
         self._writer.writerow({key: _clean(value) for key, value in row.items()})
         self._handle.flush()
 
     def close(self) -> None:
-        self._handle.close()
+        if self._handle is not None:
+            self._handle.close()
 
     def __enter__(self) -> "MetricsLog":
         return self

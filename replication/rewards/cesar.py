@@ -11,7 +11,8 @@ API (every reward returns ``list[float]``, one value in [0, 1] per completion, b
 ``OverthinkingReward(tokenizer=None, L_max=256)``         picklable callable: clip(1 - |t| / L_max, 0, 1)
 ``overthinking_reward``                                   ``OverthinkingReward()`` (whitespace words)
 ``concept_similarity(x, y)``                              |C(x) ∩ C(y)| / max(|C(x)|, |C(y)|), 0 if both empty
-``split_completion(text) -> (think, answer | None)``      the parse every reward shares
+``split_completion(text) -> (think, answer | None)``      the parse every reward shares (see its docstring)
+``words(text) -> list[str]``                              lower-cased ``\\w+`` tokens (concepts and keywords)
 ``completion_text(completion) -> str``                    a completion given as a string or as chat messages
 ``format_completion(think, answer) -> str``               ``<think>t</think><answer>y</answer>`` (SFT targets)
 ``cesar_reward_funcs(weights=None, tokenizer=None, L_max=256) -> (funcs, weights)``

@@ -1,0 +1,124 @@
+"""The whole pipeline through `dvc repro` on the smoke profile, in a temporary copy of the repository.
+
+One module-scoped run serves every assertion (it is the slow test of the suite: a few minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+pytestmark = pytest.mark.pipeline
+
+FIGURES = ["orw_mnist_grid", "orw_mnist_reward"]
+
+
+def sh(args: list[str], cwd: Path) -> str:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+def set_param(repo: Path, path: str, value) -> None:
+    params_file = repo / "params.yaml"
+    params = yaml.safe_load(params_file.read_text())
+    node = params
+    *parents, last = path.split(".")
+    for key in parents:
+        node = node[key]
+    node[last] = value
+    params_file.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+@pytest.fixture(scope="module")
+def smoke_repo(tmp_path_factory) -> Path:
+    source = Path(__file__).resolve().parents[1]
+    files = sh(["git", "ls-files", "--cached", "--others", "--exclude-standard"], source).splitlines()
+    repo = tmp_path_factory.mktemp("smoke") / "repo"
+    for name in files:
+        if (source / name).is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / name, repo / name)
+    (repo / "dvc.lock").unlink(missing_ok=True)  # start from nothing, as a fresh clone's first run does
+    (repo / "data").mkdir(exist_ok=True)
+    set_param(repo, "profile", "smoke")
+    sh(["git", "init", "-q"], repo)
+    sh(["git", "add", "-A"], repo)
+    sh(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "smoke"], repo)
+    sh(["dvc", "repro"], repo)
+    return repo
+
+
+def test_figures_and_report_exist(smoke_repo):
+    for figure in FIGURES:
+        assert (smoke_repo / "figures" / f"{figure}.png").stat().st_size > 1000
+    report = (smoke_repo / "figures" / "README.md").read_text()
+    assert all(f"{figure}.png" in report for figure in FIGURES)
+
+
+def test_metrics_are_listed_by_dvc_and_finite(smoke_repo):
+    shown = json.loads(sh(["dvc", "metrics", "show", "--json"], smoke_repo))
+    values = [
+        value
+        for workspace in shown.values()
+        for metrics_file in workspace["data"].values()
+        for value in metrics_file["data"].values()
+    ]
+    assert len(values) > 20
+    assert all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)
+
+
+def test_per_step_curves_are_logged(smoke_repo):
+    steps = pd.read_csv(smoke_repo / "runs/orw/finetune/alpha0.3-seed0/steps.csv")
+    assert {"step", "loss", "reward", "class_entropy", "feature_diversity", "w2"} <= set(steps.columns)
+    assert steps["step"].iloc[0] == 0 and len(steps) >= 2
+
+
+def test_noop_repro_reruns_nothing(smoke_repo):
+    assert "Running stage" not in sh(["dvc", "repro"], smoke_repo)
+
+
+def test_changing_one_alpha_touches_only_its_runs_and_the_figures(smoke_repo):
+    set_param(smoke_repo, "orw.sweep.alphas", [0.0, 0.4, 0.8])
+    try:
+        status = json.loads(sh(["dvc", "status", "--json"], smoke_repo))
+    finally:
+        sh(["git", "checkout", "params.yaml"], smoke_repo)
+    assert set(status) == {"orw-finetune@0.4-0", "orw-finetune@0.4-1", "orw-figures"}
+
+
+def test_a_fine_tuning_notebook_runs_data_parallel_under_accelerate_launch(smoke_repo):
+    # the multi-GPU launch of the paper profile, here with two CPU processes (gloo)
+    sh([
+        "accelerate", "launch", "--cpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
+        "--dynamo_backend", "no", "-m", "replication.pipeline.run_script", "notebooks/13-orw-finetune.py",
+        "-p", "alpha", "0.5", "-p", "seed", "0",
+    ], smoke_repo)
+    run = smoke_repo / "runs/orw/finetune/alpha0.5-seed0"
+    steps = pd.read_csv(run / "steps.csv")
+    assert steps["step"].is_monotonic_increasing and len(steps) >= 2  # one writer: the main process
+    assert math.isfinite(json.loads((run / "final.json").read_text())["reward"])
+
+
+def test_a_stage_rerun_gives_identical_metrics_and_figures(smoke_repo):
+    watched = [
+        "runs/orw/finetune/alpha0.0-seed1/final.json",
+        "runs/orw/finetune/alpha0.0-seed1/steps.csv",
+        "figures/orw_mnist_reward.png",
+        "figures/orw_mnist_grid.png",
+    ]
+    before = {name: (smoke_repo / name).read_bytes() for name in watched}
+    sh(["dvc", "repro", "-f", "-s", "orw-finetune@0.0-1"], smoke_repo)
+    sh(["dvc", "repro", "-f", "-s", "orw-figures"], smoke_repo)
+    for name in watched:
+        assert (smoke_repo / name).read_bytes() == before[name], f"{name} changed on rerun"
