@@ -43,6 +43,7 @@ from replication.rl.audio_sft import audio_sft_trainer
 from replication.rl.cesar_setup import base_model, load_splits, sft_args, sft_rows, tokenizer_texts
 
 profile, cfg = configs.load("cesar", params_file)
+_, runtime = configs.load("runtime", params_file)
 torch.set_num_threads(cfg.threads)
 seed_everything(cfg.sft.seed)
 train, traces, _ = load_splits(cfg.corpus, ARTIFACTS / "corpus")
@@ -53,7 +54,7 @@ print(f"{sum(p.numel() for p in model.parameters()):,} parameters, vocabulary {l
 history = []
 if cfg.sft.steps > 0:
     dataset = Dataset.from_list(sft_rows(train, traces, cfg.grpo.instruction, cfg.sft.no_think_share, cfg.sft.seed))
-    trainer = audio_sft_trainer(model, processor, dataset, sft_args(cfg.sft, RUNS / "sft" / "trainer"),
+    trainer = audio_sft_trainer(model, processor, dataset, sft_args(cfg.sft, RUNS / "sft" / "trainer", runtime),
                                 cfg.sft.max_length)
     trainer.train()
     history = [h for h in trainer.state.log_history if "loss" in h]

@@ -45,6 +45,7 @@ from replication.rl.audio_grpo import AudioGRPOTrainer
 from replication.rl.cesar_setup import grpo_args, grpo_rows, load_splits, method_rewards
 
 profile, cfg = configs.load("cesar", params_file)
+_, runtime = configs.load("runtime", params_file)
 torch.set_num_threads(cfg.threads)
 seed_everything(seed)
 run_dir = grpo_run_dir(method, seed)
@@ -56,7 +57,7 @@ dict(zip([getattr(f, "__name__", type(f).__name__) for f in reward_funcs], weigh
 # %%
 trainer = AudioGRPOTrainer(
     model=str(ARTIFACTS / "sft"), reward_funcs=reward_funcs, processing_class=processor,
-    args=grpo_args(cfg.grpo, seed, weights, run_dir / "trainer"),
+    args=grpo_args(cfg.grpo, seed, weights, run_dir / "trainer", runtime),
     train_dataset=Dataset.from_list(grpo_rows(train, cfg.grpo.instruction)),
 )
 trainer.train()

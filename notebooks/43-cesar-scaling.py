@@ -36,14 +36,18 @@ from replication.configs.cesar import ARTIFACTS, RUNS, scaling_run_dir
 from replication.eval.cesar_scaling import scaling_rows, scaling_summary
 from replication.models.omni import load_processor, load_thinker
 from replication.pipeline.runlog import MetricsLog, write_metrics, write_text
+from replication.pipeline.runtime import resolve_device
 from replication.pipeline.seeding import seed_everything
 from replication.rl.cesar_setup import load_splits
 
 profile, cfg = configs.load("cesar", params_file)
+_, runtime = configs.load("runtime", params_file)
 torch.set_num_threads(cfg.threads)
 seed_everything(0)
 checkpoint = ARTIFACTS / "sft" if run == "sft" else RUNS / "grpo" / run / "model"
-model, processor = load_thinker(str(checkpoint), dtype=torch.float32), load_processor(str(checkpoint))
+dtype = torch.bfloat16 if runtime.dtype == "bfloat16" else torch.float32
+model = load_thinker(str(checkpoint), dtype=dtype).to(resolve_device(runtime))
+processor = load_processor(str(checkpoint))
 _, _, test = load_splits(cfg.corpus, ARTIFACTS / "corpus")
 test = test[: cfg.scaling.max_items]
 out_dir = scaling_run_dir(run)

@@ -92,7 +92,7 @@ def _continue(model, tok, rows, audio, max_new_tokens, stop_ids, stop_tags, supp
     """
     if max_new_tokens == 0:
         return [[] for _ in rows]
-    ids, mask = _left_pad(rows, tok.pad_token_id)
+    ids, mask = (t.to(model.device) for t in _left_pad(rows, tok.pad_token_id))
     strings = {"stop_strings": list(stop_tags), "tokenizer": tok} if stop_tags else {}
     out = model.generate(
         input_ids=ids, attention_mask=mask, **audio, max_new_tokens=max_new_tokens, do_sample=False,
@@ -131,7 +131,8 @@ def budget_forced_generate(model, processor, prompts: Sequence[list[dict]], audi
         batch_prompts = list(prompts[start:start + batch_size])
         texts = processor.apply_chat_template(batch_prompts, add_generation_prompt=True, tokenize=False)
         enc = processor(text=texts, audio=list(audios[start:start + batch_size]), padding=True, return_tensors="pt")
-        audio = {"input_features": enc["input_features"], "feature_attention_mask": enc["feature_attention_mask"]}
+        audio = {"input_features": enc["input_features"].to(model.device, model.dtype),
+                 "feature_attention_mask": enc["feature_attention_mask"].to(model.device)}
         prompt_rows = [ids[m.bool()].tolist() for ids, m in zip(enc["input_ids"], enc["attention_mask"])]
         opened = [row + opening for row in prompt_rows]
         thinking = _continue(model, tok, opened, audio, budget, think_stops, spelled, suppress)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
 from trl import GRPOConfig as TRLGRPOConfig
 from trl import SFTConfig as TRLSFTConfig
 
 from replication.configs.cesar import METHODS, CorpusConfig, GRPOConfig, ModelConfig, SFTConfig
 from replication.data.audio_qa import AudioQAItem, load_avqa, load_mmau, load_traces
+from replication.pipeline.runtime import RuntimeConfig, resolve_device
 from replication.models.omni import ThinkerSize, build_processor, build_thinker, load_processor, load_thinker
 from replication.rewards.cesar import cesar_reward_funcs
 from replication.rl.audio_grpo import audio_prompt
@@ -89,31 +89,33 @@ def method_rewards(method: str, grpo: GRPOConfig, tokenizer) -> tuple[list, list
     return cesar_reward_funcs(weights, tokenizer=tokenizer, L_max=grpo.L_max)
 
 
-def _device_kwargs() -> dict:
-    """CPU (tiny and smoke: fp32, deterministic) or GPU (paper: bf16, gradient checkpointing for the 7B model).
-
-    TRL turns gradient checkpointing on by default; the toy models fit without it, and recomputing costs time.
+def _device_kwargs(runtime: RuntimeConfig) -> dict:
+    """TRL's device flags from ``params.yaml``'s ``runtime``: CPU in fp32 (tiny, smoke: deterministic) or CUDA,
+    bf16 when asked (paper). Gradient checkpointing only on CUDA: TRL turns it on by default, the toy models fit
+    without it and recomputing costs CPU time; the 7B model needs it.
     """
-    gpu = torch.cuda.is_available()
-    return {"use_cpu": not gpu, "bf16": gpu, "gradient_checkpointing": gpu}
+    resolve_device(runtime)  # refuses cuda without a GPU and bf16 on the CPU
+    cuda = runtime.device == "cuda"
+    return {"use_cpu": not cuda, "bf16": runtime.dtype == "bfloat16", "gradient_checkpointing": cuda}
 
 
-def sft_args(sft: SFTConfig, output_dir: Path) -> TRLSFTConfig:
+def sft_args(sft: SFTConfig, output_dir: Path, runtime: RuntimeConfig) -> TRLSFTConfig:
     return TRLSFTConfig(
         output_dir=str(output_dir), max_steps=sft.steps, per_device_train_batch_size=sft.batch_size,
         learning_rate=sft.lr, lr_scheduler_type="cosine", warmup_steps=max(1, sft.steps // 20), seed=sft.seed,
         data_seed=sft.seed, logging_steps=max(1, sft.steps // 20), save_strategy="no", report_to="none",
-        **_device_kwargs(), remove_unused_columns=False, dataset_kwargs={"skip_prepare_dataset": True},
+        **_device_kwargs(runtime), remove_unused_columns=False, dataset_kwargs={"skip_prepare_dataset": True},
         max_length=None, disable_tqdm=True,
     )
 
 
-def grpo_args(grpo: GRPOConfig, seed: int, weights: list[float], output_dir: Path) -> TRLGRPOConfig:
+def grpo_args(grpo: GRPOConfig, seed: int, weights: list[float], output_dir: Path,
+              runtime: RuntimeConfig) -> TRLGRPOConfig:
     return TRLGRPOConfig(
         output_dir=str(output_dir), max_steps=grpo.steps,
         per_device_train_batch_size=grpo.prompts_per_step * grpo.num_generations,
         num_generations=grpo.num_generations, max_completion_length=grpo.max_completion_length,
         temperature=grpo.temperature, learning_rate=grpo.lr, beta=grpo.beta, reward_weights=weights,
-        seed=seed, data_seed=seed, logging_steps=1, save_strategy="no", report_to="none", **_device_kwargs(),
+        seed=seed, data_seed=seed, logging_steps=1, save_strategy="no", report_to="none", **_device_kwargs(runtime),
         disable_tqdm=True,
     )
