@@ -70,5 +70,5 @@ with MetricsLog(run_dir / "steps.csv") as log:
 save_omni(trainer.model, processor, run_dir / "model")
 snapshot(cfg.grpo, run_dir / "config.json")
 final = {c.replace("/", "_"): float(history[-1][c]) for c in columns}
-write_metrics(run_dir / "final.json", {"method": method, "seed": seed, **final})
+write_metrics(run_dir / "final.json", {"seed": seed, **final})  # numbers only: DVC metrics
 pd.DataFrame(history)[["step", *columns]].iloc[:: max(1, len(history) // 8)]

@@ -19,7 +19,7 @@ import yaml
 
 pytestmark = pytest.mark.pipeline
 
-FIGURES = ["orw_mnist_grid", "orw_mnist_reward"]
+FIGURES = ["orw_mnist_grid", "orw_mnist_reward", "cesar_scaling", "cesar_slope", "cesar_radar", "cesar_ablation"]
 
 
 def sh(args: list[str], cwd: Path) -> str:
