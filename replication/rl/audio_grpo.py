@@ -4,15 +4,17 @@ TRL 1.16's ``GRPOTrainer`` feeds images to vision-language models but has no aud
 looks for image parts only, and its log-prob routine forwards a fixed list of image keyword arguments. CESAR's
 policy (Qwen2.5-Omni's Thinker) needs ``input_features`` / ``feature_attention_mask`` (Whisper log-mels and their
 mask) at three places: generation, the old/reference log-probs, and the policy log-probs inside the loss.
-``AudioGRPOTrainer`` overrides exactly those three seams and nothing else, so the loss is TRL's (group-normalised
-advantages, clipped ratio, fixed-beta KL ``per_token_loss + beta * per_token_kl``), as CESAR uses it:
+``AudioGRPOTrainer`` overrides those seams and nothing else (plus the dataset columns kept), so the loss is TRL's
+(group-normalised advantages, clipped ratio, fixed-beta KL ``per_token_loss + beta * per_token_kl``), as CESAR
+uses it:
 
 - ``_tokenize_prompts``: render each chat prompt, run the Omni processor on text + audio (which expands
   ``<|AUDIO|>`` to one token per encoder frame), keep the features for the batch;
 - ``_generate_and_score_completions``: load the batch's audio (dataset column ``audio``: a wav path or an array),
   run TRL's rollout and scoring, then attach the features to the returned batch, so TRL's shuffling and splitting
   into micro-batches keep features and completions row-aligned;
-- ``_compute_loss`` and ``_get_per_token_logps_and_entropies``: forward the batch's features with the token ids.
+- ``_compute_loss`` and ``_get_per_token_logps_and_entropies``: forward the batch's features with the token ids;
+- ``_set_signature_columns_if_needed``: keep the ``audio`` column when unused columns are removed.
 
 The audio of one batch travels between these seams in ``self._audio_batch``: TRL's internals do not thread extra
 inputs through, and the alternative (copying the 600-line methods) would fork the trainer. It is set and cleared
