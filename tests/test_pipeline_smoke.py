@@ -26,8 +26,10 @@ FIGURES += ["adrpo_reward_diversity", "adrpo_reward_w2", "adrpo_pareto"]
 SMOKE_SWEEPS = {
     "adrpo_flow.sweep": {"beta0s": [0.1], "alphas": [0.1], "fixed_beta0s": [0.1], "dpo_betas": [50.0], "seeds": [0]},
     "adrpo_llm.sweep": {"grpo_betas": [0.0], "adrpo_beta0s": [0.2]},
+    "cesar.sweep": {"seeds": [0]},
 }
 FIGURES += ["adrpo_llm_entropy"]
+FIGURES += ["cesar_scaling", "cesar_slope", "cesar_radar", "cesar_ablation"]
 
 
 def sh(args: list[str], cwd: Path) -> str:

@@ -19,6 +19,7 @@ from replication.pipeline.params import (
 )
 from replication.configs.adrpo_flow import ADRPOFlowConfig
 from replication.configs.adrpo_llm import ADRPOLLMConfig
+from replication.configs.cesar import CesarConfig
 from replication.configs.orw import ORWConfig
 from replication.pipeline.runtime import RuntimeConfig
 
@@ -27,6 +28,7 @@ SECTIONS: dict[str, type[StrictConfig]] = {
     "orw": ORWConfig,
     "adrpo_flow": ADRPOFlowConfig,
     "adrpo_llm": ADRPOLLMConfig,
+    "cesar": CesarConfig,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 # One fragment per experiment, in reading order; each is written by that experiment's figures stage.
-SECTIONS = ["orw", "adrpo_flow", "adrpo_llm"]
+SECTIONS = ["orw", "adrpo_flow", "adrpo_llm", "cesar"]
 
 HEADER = """# Figures
 

@@ -1,0 +1,68 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 41 · CESAR · The base model: Qwen2.5-Omni's Thinker, warmed up on reasoning traces
+#
+# The policy is transformers' `Qwen2_5OmniThinkerForConditionalGeneration` (Whisper-style audio encoder whose
+# frames enter the Qwen2.5 language model as `<|AUDIO|>` tokens, multimodal RoPE), at toy widths and randomly
+# initialised, with a byte-level BPE tokenizer trained on the corpus. GRPO needs a model that already writes
+#
+# $$ \texttt{<think>}\; t \;\texttt{</think><answer>}\; y \;\texttt{</answer>} $$
+#
+# so an SFT stage (TRL's `SFTTrainer`, with `AudioSFTCollator` supplying the audio features) teaches the format
+# and the perception from templated traces, cross-entropy on the completion tokens only. A share of the targets
+# (`sft.no_think_share`) has an empty thinking, so that the no-reasoning mode (L = 0) is one the model knows. The paper starts from
+# the instruction-tuned 7B model instead: on the `paper` profile `sft.steps` is 0 and the hub model is saved
+# as it is.
+
+# %% tags=["parameters"]
+params_file = "params.yaml"
+
+# %%
+import pandas as pd
+import torch
+from datasets import Dataset
+
+from replication import configs
+from replication.configs.cesar import ARTIFACTS, RUNS
+from replication.models.omni import save_omni
+from replication.pipeline.params import snapshot
+from replication.pipeline.runlog import MetricsLog, write_metrics
+from replication.pipeline.seeding import seed_everything
+from replication.rl.audio_sft import audio_sft_trainer
+from replication.rl.cesar_setup import base_model, load_splits, sft_args, sft_rows, tokenizer_texts
+
+profile, cfg = configs.load("cesar", params_file)
+_, runtime = configs.load("runtime", params_file)
+torch.set_num_threads(cfg.threads)
+seed_everything(cfg.sft.seed)
+train, traces, _ = load_splits(cfg.corpus, ARTIFACTS / "corpus")
+model, processor = base_model(cfg.model, tokenizer_texts(train, traces, cfg.grpo.instruction))
+print(f"{sum(p.numel() for p in model.parameters()):,} parameters, vocabulary {len(processor.tokenizer)}")
+
+# %%
+history = []
+if cfg.sft.steps > 0:
+    dataset = Dataset.from_list(sft_rows(train, traces, cfg.grpo.instruction, cfg.sft.no_think_share, cfg.sft.seed))
+    trainer = audio_sft_trainer(model, processor, dataset, sft_args(cfg.sft, RUNS / "sft" / "trainer", runtime),
+                                cfg.sft.max_length)
+    trainer.train()
+    history = [h for h in trainer.state.log_history if "loss" in h]
+with MetricsLog(RUNS / "sft" / "steps.csv") as log:
+    for h in history:
+        log.log(step=h["step"], loss=h["loss"], token_accuracy=h.get("mean_token_accuracy", 0.0))
+save_omni(model, processor, ARTIFACTS / "sft")
+snapshot(cfg.sft, ARTIFACTS / "sft" / "sft_config.json")
+write_metrics("metrics/cesar/sft.json", {"steps": cfg.sft.steps, "final_loss": history[-1]["loss"] if history else 0.0,
+                                         "final_token_accuracy": history[-1].get("mean_token_accuracy", 0.0) if history else 0.0})
+pd.DataFrame(history)[["step", "loss", "mean_token_accuracy"]] if history else "no SFT on this profile"

@@ -1,0 +1,74 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 42 · CESAR · GRPO with outcome or process rewards
+#
+# One run of the sweep (DVC runs this notebook once per `method` x `seed`). GRPO (TRL's `GRPOTrainer`, given
+# audio by `AudioGRPOTrainer`) samples $K$ completions per question, normalises their rewards within the group
+# and takes a clipped policy-gradient step with a fixed KL penalty to the SFT model. The reward:
+#
+# $$ R = a_1 R_{acc} + a_2 R_{format} + a_3 R_{consistency} + a_4 R_{keywords} + a_5 R_{overthinking},
+#    \qquad a = (5, 1, 1, 1, 1) $$
+#
+# $R_{consistency} = \mathrm{Sim}(t, \hat y) + \mathrm{Sim}(t, Q)$ (concept overlap, halved to stay in [0, 1]),
+# $R_{keywords}$ = analysis-pattern, logic and audio-domain lexicon hits, $R_{overthinking} = 1 - |t| / L_{max}$.
+# Methods: `outcome` (accuracy + format: the Ke-Omni-R stand-in), `cesar` (all five),
+# `cesar_no_overthinking`, and the ablations `cesar_no_consistency`, `cesar_no_consistency_keywords`.
+
+# %% tags=["parameters"]
+params_file = "params.yaml"
+method = "cesar"
+seed = 0
+
+# %%
+import pandas as pd
+import torch
+from datasets import Dataset
+
+from replication import configs
+from replication.configs.cesar import ARTIFACTS, grpo_run_dir
+from replication.models.omni import load_processor, save_omni
+from replication.pipeline.params import snapshot
+from replication.pipeline.runlog import MetricsLog, write_metrics
+from replication.pipeline.seeding import seed_everything
+from replication.rl.audio_grpo import AudioGRPOTrainer
+from replication.rl.cesar_setup import grpo_args, grpo_rows, load_splits, method_rewards
+
+profile, cfg = configs.load("cesar", params_file)
+_, runtime = configs.load("runtime", params_file)
+torch.set_num_threads(cfg.threads)
+seed_everything(seed)
+run_dir = grpo_run_dir(method, seed)
+processor = load_processor(str(ARTIFACTS / "sft"))
+train, _, _ = load_splits(cfg.corpus, ARTIFACTS / "corpus")
+reward_funcs, weights = method_rewards(method, cfg.grpo, processor.tokenizer)
+dict(zip([getattr(f, "__name__", type(f).__name__) for f in reward_funcs], weights))
+
+# %%
+trainer = AudioGRPOTrainer(
+    model=str(ARTIFACTS / "sft"), reward_funcs=reward_funcs, processing_class=processor,
+    args=grpo_args(cfg.grpo, seed, weights, run_dir / "trainer", runtime),
+    train_dataset=Dataset.from_list(grpo_rows(train, cfg.grpo.instruction)),
+)
+trainer.train()
+history = [h for h in trainer.state.log_history if "reward" in h]
+columns = ["reward", "reward_std", "kl", "completions/mean_length"] + sorted(
+    k for k in history[0] if k.startswith("rewards/") and k.endswith("/mean"))
+with MetricsLog(run_dir / "steps.csv") as log:
+    for h in history:
+        log.log(step=h["step"], **{c.replace("/", "_"): float(h[c]) for c in columns})
+save_omni(trainer.model, processor, run_dir / "model")
+snapshot(cfg.grpo, run_dir / "config.json")
+final = {c.replace("/", "_"): float(history[-1][c]) for c in columns}
+write_metrics(run_dir / "final.json", {"seed": seed, **final})  # numbers only: DVC metrics
+pd.DataFrame(history)[["step", *columns]].iloc[:: max(1, len(history) // 8)]

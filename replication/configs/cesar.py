@@ -1,0 +1,136 @@
+"""CESAR (process rewards for audio reasoning): the typed mirror of ``params.yaml``'s ``cesar`` section."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from replication.pipeline.params import StrictConfig
+
+RUNS = Path("runs/cesar")
+ARTIFACTS = Path("artifacts/cesar")
+
+# Which reward components each GRPO variant switches on (weights come from ``grpo.weights``). The ablations
+# remove process rewards from full CESAR, as in the paper's ablation (consistency, then keywords as well).
+METHODS: dict[str, tuple[str, ...]] = {
+    "outcome": ("accuracy", "format"),  # outcome-only GRPO, the Ke-Omni-R stand-in
+    "cesar": ("accuracy", "format", "consistency", "keywords", "overthinking"),
+    "cesar_no_overthinking": ("accuracy", "format", "consistency", "keywords"),
+    "cesar_no_consistency": ("accuracy", "format", "keywords", "overthinking"),
+    "cesar_no_consistency_keywords": ("accuracy", "format", "overthinking"),
+}
+Method = Literal["outcome", "cesar", "cesar_no_overthinking", "cesar_no_consistency", "cesar_no_consistency_keywords"]
+
+
+class CorpusConfig(StrictConfig):
+    source: Literal["synthetic", "real"]
+    """synthetic: generated here (replication.data.audio_qa); real: AVQA training data + MMAU test-mini (paper)."""
+    train_items: int = Field(ge=3)
+    """Training questions (the AVQA stand-in); SFT and GRPO both draw from them."""
+    test_items: int = Field(ge=3)
+    """test-mini questions, balanced over task and difficulty like MMAU's (1,000 in the real one)."""
+    train_seed: int = Field(ge=0)
+    test_seed: int = Field(ge=0)
+    """A different generator seed from ``train_seed``: the two splits share no item."""
+    avqa_path: str
+    avqa_audio_dir: str
+    mmau_path: str
+    mmau_audio_dir: str
+
+
+class ModelConfig(StrictConfig):
+    source: Literal["scratch", "hub"]
+    """scratch: a randomly initialised toy Thinker and a tokenizer trained on the corpus; hub: ``hub_id``."""
+    hub_id: str
+    vocab_size: int = Field(ge=300)
+    """Byte-level BPE vocabulary (256 byte symbols + merges) trained on the training corpus's text."""
+    max_audio_seconds: int = Field(ge=1)
+    """Whisper features are padded/truncated to this length (the real processor uses 30 s)."""
+    hidden_size: int = Field(ge=8)
+    num_layers: int = Field(ge=1)
+    num_heads: int = Field(ge=1)
+    num_kv_heads: int = Field(ge=1)
+    intermediate_size: int = Field(ge=8)
+    audio_d_model: int = Field(ge=8)
+    audio_layers: int = Field(ge=1)
+    audio_heads: int = Field(ge=1)
+    seed: int = Field(ge=0)
+
+
+class SFTConfig(StrictConfig):
+    steps: int = Field(ge=0)
+    """Warm-up steps on the templated traces; 0 keeps the loaded model as it is (the paper starts from the
+    instruction-tuned Qwen2.5-Omni-7B, which needs no warm-up)."""
+    batch_size: int = Field(ge=1)
+    lr: float = Field(gt=0.0)
+    no_think_share: float = Field(ge=0.0, le=1.0)
+    """Share of the warm-up targets with an empty thinking, so that L = 0 (no reasoning) is a mode the model knows."""
+    max_length: int = Field(ge=16)
+    """Prompt (audio tokens included) plus completion, in tokens."""
+    seed: int = Field(ge=0)
+
+
+class RewardWeights(StrictConfig):
+    """a1..a5 of R = a1 R_acc + a2 R_format + a3 R_consistency + a4 R_keywords + a5 R_overthinking."""
+
+    accuracy: float = Field(ge=0.0)
+    format: float = Field(ge=0.0)
+    consistency: float = Field(ge=0.0)
+    keywords: float = Field(ge=0.0)
+    overthinking: float = Field(ge=0.0)
+
+
+class GRPOConfig(StrictConfig):
+    steps: int = Field(ge=1)
+    prompts_per_step: int = Field(ge=1)
+    num_generations: int = Field(ge=2)
+    """K completions per prompt, whose rewards are normalised within the group (K = 8 in the paper)."""
+    max_completion_length: int = Field(ge=4)
+    temperature: float = Field(gt=0.0)
+    lr: float = Field(gt=0.0)
+    beta: float = Field(ge=0.0)
+    """KL coefficient, fixed (Ke-Omni-R: 0.01; CESAR does not publish its value)."""
+    L_max: int = Field(ge=1)
+    """R_overthinking = 1 - |t| / L_max; 256 tokens in the paper, scaled to the toy model's trace lengths."""
+    weights: RewardWeights
+    instruction: str
+    """Output-format instruction appended to every question (Ke-Omni-R's wording)."""
+
+
+class SweepConfig(StrictConfig):
+    methods: list[Method] = Field(min_length=1)
+    """GRPO variants; each (method, seed) is one DVC stage (matrix)."""
+    seeds: list[int] = Field(min_length=1)
+
+
+class ScalingConfig(StrictConfig):
+    budgets: list[int] = Field(min_length=2)
+    """Thinking caps L (tokens); 0 is the no-reasoning mode. The paper: 0, 25, ..., 250."""
+    answer_tokens: int = Field(ge=1)
+    """Tokens the forced answer may take after ``</think><answer>``."""
+    max_items: int = Field(ge=1)
+    """Test-mini items scored at every budget (the first ones; the split is shuffled when written)."""
+    batch_size: int = Field(ge=1)
+
+
+class CesarConfig(StrictConfig):
+    corpus: CorpusConfig
+    model: ModelConfig
+    sft: SFTConfig
+    grpo: GRPOConfig
+    sweep: SweepConfig
+    scaling: ScalingConfig
+    threads: int = Field(ge=1)
+    """torch intra-op threads per stage: at toy sizes one thread is faster than two fighting over 2 shared cores."""
+
+
+def grpo_run_dir(method: str, seed: int) -> Path:
+    """dvc.yaml spells the same path: runs/cesar/grpo/${item.method}-seed${item.seed}."""
+    return RUNS / "grpo" / f"{method}-seed{seed}"
+
+
+def scaling_run_dir(run: str) -> Path:
+    """Test-time scaling results of one model: ``sft`` or ``<method>-seed<seed>``."""
+    return RUNS / "scaling" / run
