@@ -26,11 +26,11 @@ params_file = "params.yaml"
 
 # %%
 from replication import configs
-from replication.configs.orw import ARTIFACTS
+from replication.configs.orw import ARTIFACTS, ORWConfig
 from replication.data.digits import load_digits, save_split, split_train_test
 from replication.pipeline.params import snapshot
 
-profile, cfg = configs.load("orw", params_file)
+profile, cfg = configs.load(ORWConfig, params_file)
 print(f"profile: {profile}")
 cfg.data
 

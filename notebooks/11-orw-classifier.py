@@ -26,7 +26,8 @@ params_file = "params.yaml"
 
 # %%
 from replication import configs
-from replication.configs.orw import ARTIFACTS
+from replication.configs.orw import ARTIFACTS, ORWConfig
+from replication.configs.runtime import RuntimeConfig
 from replication.data.digits import load_split
 from replication.models.digit_classifier import DigitClassifier, accuracy, train_digit_classifier
 from replication.pipeline.params import snapshot
@@ -34,8 +35,8 @@ from replication.pipeline.runlog import MetricsLog, write_metrics
 from replication.pipeline.runtime import resolve_device
 from replication.pipeline.seeding import seed_everything
 
-profile, cfg = configs.load("orw", params_file)
-_, runtime = configs.load("runtime", params_file)
+profile, cfg = configs.load(ORWConfig, params_file)
+_, runtime = configs.load(RuntimeConfig, params_file)
 generator = seed_everything(cfg.classifier.seed)
 split = load_split(ARTIFACTS / "data" / "digits.safetensors")
 cfg.classifier

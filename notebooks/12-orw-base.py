@@ -27,7 +27,8 @@ params_file = "params.yaml"
 
 # %%
 from replication import configs
-from replication.configs.orw import ARTIFACTS, RUNS
+from replication.configs.orw import ARTIFACTS, ORWConfig, RUNS
+from replication.configs.runtime import RuntimeConfig
 from replication.data.digits import load_split
 from replication.flow.pretrain import train_base_flow
 from replication.models.class_flow import ClassConditionedFlow
@@ -35,8 +36,8 @@ from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import MetricsLog
 from replication.pipeline.seeding import seed_everything
 
-profile, cfg = configs.load("orw", params_file)
-_, runtime = configs.load("runtime", params_file)
+profile, cfg = configs.load(ORWConfig, params_file)
+_, runtime = configs.load(RuntimeConfig, params_file)
 generator = seed_everything(cfg.base.seed)
 split = load_split(ARTIFACTS / "data" / "digits.safetensors")
 cfg.base

@@ -33,7 +33,8 @@ seed = 0
 
 # %%
 from replication import configs
-from replication.configs.orw import ARTIFACTS, finetune_run_dir
+from replication.configs.orw import ARTIFACTS, ORWConfig, finetune_run_dir
+from replication.configs.runtime import RuntimeConfig
 from replication.flow.digit_pool import DigitPoolSampler
 from replication.flow.objectives import ORWObjective
 from replication.flow.online import online_finetune
@@ -43,8 +44,8 @@ from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import MetricsLog, write_metrics
 from replication.pipeline.seeding import seed_everything
 
-profile, cfg = configs.load("orw", params_file)
-_, runtime = configs.load("runtime", params_file)
+profile, cfg = configs.load(ORWConfig, params_file)
+_, runtime = configs.load(RuntimeConfig, params_file)
 run_dir = finetune_run_dir(alpha, seed)
 generator = seed_everything(seed)
 cfg.finetune

@@ -30,15 +30,15 @@ params_file = "params.yaml"
 import json
 
 from replication import configs
-from replication.configs.orw import ARTIFACTS, finetune_run_dir
+from replication.configs.orw import ARTIFACTS, ORWConfig, finetune_run_dir
 from replication.flow.digit_pool import grid_samples
 from replication.models.class_flow import ClassConditionedFlow
+from replication.pipeline.runlog import write_metrics, write_text
 from replication.plots.orw import load_runs, reward_diversity_figure, sample_grid_figure
 from replication.plots.orw_report import final_table, orw_section
 from replication.plots.style import save_figure
-from replication.pipeline.runlog import write_metrics, write_text
 
-profile, cfg = configs.load("orw", params_file)
+profile, cfg = configs.load(ORWConfig, params_file)
 runs = load_runs({(a, s): finetune_run_dir(a, s) for a in cfg.sweep.alphas for s in cfg.sweep.seeds})
 runs.tail()
 

@@ -25,12 +25,12 @@ params_file = "params.yaml"
 
 # %%
 from replication import configs
-from replication.configs.adrpo_flow import ARTIFACTS
+from replication.configs.adrpo_flow import ADRPOFlowConfig, ARTIFACTS
 from replication.data import shapes
 from replication.pipeline.params import snapshot
 from replication.pipeline.seeding import seed_everything
 
-profile, cfg = configs.load("adrpo_flow", params_file)
+profile, cfg = configs.load(ADRPOFlowConfig, params_file)
 seed_everything(cfg.data.seed)
 train_scenes, heldout_scenes = shapes.split_scenes(cfg.data.heldout_fraction, cfg.data.seed)
 train = shapes.make_dataset(train_scenes, cfg.data.n_train, cfg.data.image_size, cfg.data.seed)

@@ -34,17 +34,16 @@ params_file = "params.yaml"
 import torch
 
 from replication import configs
-from replication.configs.adrpo_flow import ARTIFACTS
+from replication.configs.adrpo_flow import ADRPOFlowConfig, ARTIFACTS
 from replication.data import shapes
 from replication.models.shapes_classifier import ShapesClassifier, ShapesClassifierConfig, accuracy, train_classifier
 from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import MetricsLog, write_metrics
 from replication.pipeline.seeding import seed_everything
 
-profile, cfg = configs.load("adrpo_flow", params_file)
+profile, cfg = configs.load(ADRPOFlowConfig, params_file)
 # one intra-op thread: on the shared 2-core machine two threads per process oversubscribe the cores, which
 # measured 10-60x slower per step for these small models (a no-op for GPU work, which is on the device)
-torch.set_num_threads(1)
 generator = seed_everything(cfg.classifier.seed)
 tensors, split = shapes.load_split(ARTIFACTS / "data")
 train, test = shapes.dataset(tensors, split, "train"), shapes.dataset(tensors, split, "test")

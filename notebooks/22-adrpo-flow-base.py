@@ -31,7 +31,8 @@ params_file = "params.yaml"
 import torch
 
 from replication import configs
-from replication.configs.adrpo_flow import ARTIFACTS, RUNS
+from replication.configs.adrpo_flow import ADRPOFlowConfig, ARTIFACTS, RUNS
+from replication.configs.runtime import RuntimeConfig
 from replication.data import shapes
 from replication.flow.pretrain import train_base_flow
 from replication.models.text_flow import PromptConditionedFlow
@@ -39,11 +40,10 @@ from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import MetricsLog
 from replication.pipeline.seeding import seed_everything
 
-profile, cfg = configs.load("adrpo_flow", params_file)
-_, runtime = configs.load("runtime", params_file)
+profile, cfg = configs.load(ADRPOFlowConfig, params_file)
+_, runtime = configs.load(RuntimeConfig, params_file)
 # one intra-op thread: on the shared 2-core machine two threads per process oversubscribe the cores, which
 # measured 10-60x slower per step for these small models (a no-op for GPU work, which is on the device)
-torch.set_num_threads(1)
 generator = seed_everything(cfg.base.seed)
 tensors, split = shapes.load_split(ARTIFACTS / "data")
 cfg.base

@@ -43,7 +43,8 @@ seed = 0
 import torch
 
 from replication import configs
-from replication.configs.adrpo_flow import ARTIFACTS, finetune_run_dir
+from replication.configs.adrpo_flow import ADRPOFlowConfig, ARTIFACTS, finetune_run_dir
+from replication.configs.runtime import RuntimeConfig
 from replication.data import shapes
 from replication.flow.adrpo_objectives import make_objective
 from replication.flow.online import online_finetune, whole_group_minibatch
@@ -53,11 +54,10 @@ from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import MetricsLog, write_metrics
 from replication.pipeline.seeding import seed_everything
 
-profile, cfg = configs.load("adrpo_flow", params_file)
-_, runtime = configs.load("runtime", params_file)
+profile, cfg = configs.load(ADRPOFlowConfig, params_file)
+_, runtime = configs.load(RuntimeConfig, params_file)
 # one intra-op thread: on the shared 2-core machine two threads per process oversubscribe the cores, which
 # measured 10-60x slower per step for these small models (a no-op for GPU work, which is on the device)
-torch.set_num_threads(1)
 ft = cfg.finetune
 run_dir = finetune_run_dir(method, value, seed)
 generator = seed_everything(seed)

@@ -30,7 +30,8 @@ import json
 import torch
 
 from replication import configs
-from replication.configs.adrpo_flow import ARTIFACTS, finetune_run_dir
+from replication.configs.adrpo_flow import ADRPOFlowConfig, ARTIFACTS, finetune_run_dir
+from replication.configs.runtime import RuntimeConfig
 from replication.data import shapes
 from replication.flow.prompt_pool import evaluate, grid_samples, prompt_subset
 from replication.models.adrpo_flow_models import load_flow_setup
@@ -41,11 +42,10 @@ from replication.plots.adrpo_flow import load_runs, pareto_figure, reward_divers
 from replication.plots.adrpo_flow_report import adrpo_flow_section, summarise
 from replication.plots.style import save_figure
 
-profile, cfg = configs.load("adrpo_flow", params_file)
-_, runtime = configs.load("runtime", params_file)
+profile, cfg = configs.load(ADRPOFlowConfig, params_file)
+_, runtime = configs.load(RuntimeConfig, params_file)
 # one intra-op thread: on the shared 2-core machine two threads per process oversubscribe the cores, which
 # measured 10-60x slower per step for these small models (a no-op for GPU work, which is on the device)
-torch.set_num_threads(1)
 ft, sweep = cfg.finetune, cfg.sweep
 seed_everything(ft.eval_seed)
 _, split = shapes.load_split(ARTIFACTS / "data")

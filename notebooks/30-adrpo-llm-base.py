@@ -30,12 +30,12 @@ params_file = "params.yaml"
 arch = "qwen2"
 
 # %%
-import torch
 from datasets.utils.logging import disable_progress_bar
 from transformers.utils import logging as hf_logging
 
 from replication import configs
-from replication.configs.adrpo_llm import base_dir, base_log_dir
+from replication.configs.adrpo_llm import ADRPOLLMConfig, base_dir, base_log_dir
+from replication.configs.runtime import RuntimeConfig
 from replication.models.sft import sft_config, supervised_finetune
 from replication.models.tiny_lm import build_char_tokenizer, load_pretrained_lm, paper_checkpoint, save_lm, tiny_qwen
 from replication.pipeline.params import snapshot
@@ -45,10 +45,9 @@ from replication.pipeline.seeding import seed_everything
 from replication.rl.llm_task import sft_rows
 
 hf_logging.set_verbosity_error()
-torch.set_num_threads(1)  # tiny models on shared cores: one thread avoids oversubscription (faster here)
 disable_progress_bar()
-profile, cfg = configs.load("adrpo_llm", params_file)
-_, runtime = configs.load("runtime", params_file)
+profile, cfg = configs.load(ADRPOLLMConfig, params_file)
+_, runtime = configs.load(RuntimeConfig, params_file)
 out, log_dir = base_dir(arch), base_log_dir(arch)
 generator = seed_everything(cfg.model.seed)
 cfg.model, cfg.sft

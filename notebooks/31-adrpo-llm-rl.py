@@ -37,13 +37,13 @@ seed = 0
 
 # %%
 import pandas as pd
-import torch
 from datasets.utils.logging import disable_progress_bar
 from transformers import AutoModelForCausalLM
 from transformers.utils import logging as hf_logging
 
 from replication import configs
-from replication.configs.adrpo_llm import base_dir, rl_run_dir, rl_stage_dir
+from replication.configs.adrpo_llm import ADRPOLLMConfig, base_dir, rl_run_dir, rl_stage_dir
+from replication.configs.runtime import RuntimeConfig
 from replication.models.tiny_lm import load_pretrained_lm
 from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import MetricsLog, write_metrics
@@ -55,10 +55,9 @@ from replication.rl.probe_callback import PolicyProbeCallback
 from replication.rl.runs import build_rl_trainer, rl_config
 
 hf_logging.set_verbosity_error()
-torch.set_num_threads(1)  # tiny models on shared cores: one thread avoids oversubscription (faster here)
 disable_progress_bar()
-profile, cfg = configs.load("adrpo_llm", params_file)
-_, runtime = configs.load("runtime", params_file)
+profile, cfg = configs.load(ADRPOLLMConfig, params_file)
+_, runtime = configs.load(RuntimeConfig, params_file)
 bounds = {"beta_min": cfg.rl.adrpo_beta_min, "beta_max": cfg.rl.adrpo_beta_max} if method == "adrpo" else {}
 cfg.rl
 

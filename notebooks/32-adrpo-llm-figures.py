@@ -26,13 +26,13 @@ params_file = "params.yaml"
 
 # %%
 from replication import configs
-from replication.configs.adrpo_llm import rl_run_dir
+from replication.configs.adrpo_llm import ADRPOLLMConfig, rl_run_dir
 from replication.pipeline.runlog import write_metrics, write_text
 from replication.plots.adrpo_llm import load_runs, reward_entropy_figure
 from replication.plots.adrpo_llm_report import adrpo_llm_section, final_table
 from replication.plots.style import save_figure
 
-profile, cfg = configs.load("adrpo_llm", params_file)
+profile, cfg = configs.load(ADRPOLLMConfig, params_file)
 sweep = cfg.sweep
 keys = [("grpo", b, s, a) for b in sweep.grpo_betas for s in sweep.seeds for a in sweep.architectures]
 keys += [("adrpo", b, s, a) for b in sweep.adrpo_beta0s for s in sweep.seeds for a in sweep.architectures]

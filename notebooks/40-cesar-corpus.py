@@ -31,13 +31,13 @@ import collections
 import pandas as pd
 
 from replication import configs
-from replication.configs.cesar import ARTIFACTS
+from replication.configs.cesar import ARTIFACTS, CesarConfig
 from replication.data.audio_qa import write_split
 from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import write_metrics
 from replication.rl.cesar_setup import load_splits
 
-profile, cfg = configs.load("cesar", params_file)
+profile, cfg = configs.load(CesarConfig, params_file)
 corpus_dir = ARTIFACTS / "corpus"
 cfg.corpus
 

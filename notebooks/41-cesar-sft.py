@@ -30,11 +30,11 @@ params_file = "params.yaml"
 
 # %%
 import pandas as pd
-import torch
 from datasets import Dataset
 
 from replication import configs
-from replication.configs.cesar import ARTIFACTS, RUNS
+from replication.configs.cesar import ARTIFACTS, CesarConfig, RUNS
+from replication.configs.runtime import RuntimeConfig
 from replication.models.omni import save_omni
 from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import MetricsLog, write_metrics
@@ -42,9 +42,8 @@ from replication.pipeline.seeding import seed_everything
 from replication.rl.audio_sft import audio_sft_trainer
 from replication.rl.cesar_setup import base_model, load_splits, sft_args, sft_rows, tokenizer_texts
 
-profile, cfg = configs.load("cesar", params_file)
-_, runtime = configs.load("runtime", params_file)
-torch.set_num_threads(cfg.threads)
+profile, cfg = configs.load(CesarConfig, params_file)
+_, runtime = configs.load(RuntimeConfig, params_file)
 seed_everything(cfg.sft.seed)
 train, traces, _ = load_splits(cfg.corpus, ARTIFACTS / "corpus")
 model, processor = base_model(cfg.model, tokenizer_texts(train, traces, cfg.grpo.instruction))
@@ -63,6 +62,7 @@ with MetricsLog(RUNS / "sft" / "steps.csv") as log:
         log.log(step=h["step"], loss=h["loss"], token_accuracy=h.get("mean_token_accuracy", 0.0))
 save_omni(model, processor, ARTIFACTS / "sft")
 snapshot(cfg.sft, ARTIFACTS / "sft" / "sft_config.json")
-write_metrics("metrics/cesar/sft.json", {"steps": cfg.sft.steps, "final_loss": history[-1]["loss"] if history else 0.0,
-                                         "final_token_accuracy": history[-1].get("mean_token_accuracy", 0.0) if history else 0.0})
+# without SFT (the paper profile) there is no loss to report, and none is written
+measured = {"final_loss": history[-1]["loss"], "final_token_accuracy": history[-1]["mean_token_accuracy"]} if history else {}
+write_metrics("metrics/cesar/sft.json", {"steps": cfg.sft.steps, **measured})
 pd.DataFrame(history)[["step", "loss", "mean_token_accuracy"]] if history else "no SFT on this profile"

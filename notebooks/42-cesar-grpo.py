@@ -32,21 +32,21 @@ seed = 0
 
 # %%
 import pandas as pd
-import torch
 from datasets import Dataset
 
 from replication import configs
-from replication.configs.cesar import ARTIFACTS, grpo_run_dir
+from replication.configs.cesar import ARTIFACTS, CesarConfig, grpo_run_dir
+from replication.configs.runtime import RuntimeConfig
 from replication.models.omni import load_processor, save_omni
 from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import MetricsLog, write_metrics
 from replication.pipeline.seeding import seed_everything
 from replication.rl.audio_grpo import AudioGRPOTrainer
 from replication.rl.cesar_setup import grpo_args, grpo_rows, load_splits, method_rewards
+from replication.rl.hf_trainer import quiet
 
-profile, cfg = configs.load("cesar", params_file)
-_, runtime = configs.load("runtime", params_file)
-torch.set_num_threads(cfg.threads)
+profile, cfg = configs.load(CesarConfig, params_file)
+_, runtime = configs.load(RuntimeConfig, params_file)
 seed_everything(seed)
 run_dir = grpo_run_dir(method, seed)
 processor = load_processor(str(ARTIFACTS / "sft"))
@@ -55,11 +55,11 @@ reward_funcs, weights = method_rewards(method, cfg.grpo, processor.tokenizer)
 dict(zip([getattr(f, "__name__", type(f).__name__) for f in reward_funcs], weights))
 
 # %%
-trainer = AudioGRPOTrainer(
+trainer = quiet(AudioGRPOTrainer(
     model=str(ARTIFACTS / "sft"), reward_funcs=reward_funcs, processing_class=processor,
     args=grpo_args(cfg.grpo, seed, weights, run_dir / "trainer", runtime),
     train_dataset=Dataset.from_list(grpo_rows(train, cfg.grpo.instruction)),
-)
+), desc="GRPO")
 trainer.train()
 history = [h for h in trainer.state.log_history if "reward" in h]
 columns = ["reward", "reward_std", "kl", "completions/mean_length"] + sorted(

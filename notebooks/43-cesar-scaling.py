@@ -32,7 +32,8 @@ import pandas as pd
 import torch
 
 from replication import configs
-from replication.configs.cesar import ARTIFACTS, RUNS, scaling_run_dir
+from replication.configs.cesar import ARTIFACTS, CesarConfig, RUNS, scaling_run_dir
+from replication.configs.runtime import RuntimeConfig
 from replication.eval.cesar_scaling import scaling_rows, scaling_summary
 from replication.models.omni import load_processor, load_thinker
 from replication.pipeline.runlog import MetricsLog, write_metrics, write_text
@@ -40,9 +41,8 @@ from replication.pipeline.runtime import resolve_device
 from replication.pipeline.seeding import seed_everything
 from replication.rl.cesar_setup import load_splits
 
-profile, cfg = configs.load("cesar", params_file)
-_, runtime = configs.load("runtime", params_file)
-torch.set_num_threads(cfg.threads)
+profile, cfg = configs.load(CesarConfig, params_file)
+_, runtime = configs.load(RuntimeConfig, params_file)
 seed_everything(0)
 checkpoint = ARTIFACTS / "sft" if run == "sft" else RUNS / "grpo" / run / "model"
 dtype = torch.bfloat16 if runtime.dtype == "bfloat16" else torch.float32

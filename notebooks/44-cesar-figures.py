@@ -23,14 +23,14 @@ params_file = "params.yaml"
 
 # %%
 from replication import configs
-from replication.configs.cesar import scaling_run_dir
+from replication.configs.cesar import CesarConfig, scaling_run_dir
 from replication.pipeline.runlog import write_metrics, write_text
 from replication.plots.cesar import (ablation_table, load_scaling, radar_figure, scaling_figure, slope_figure,
                                      table_figure)
 from replication.plots.cesar_report import HEADER, ablation_rows, cesar_section, markdown_table
 from replication.plots.style import save_figure
 
-profile, cfg = configs.load("cesar", params_file)
+profile, cfg = configs.load(CesarConfig, params_file)
 run_dirs = {("sft", -1): scaling_run_dir("sft")}
 run_dirs.update({(m, s): scaling_run_dir(f"{m}-seed{s}") for m in cfg.sweep.methods for s in cfg.sweep.seeds})
 curves, summaries = load_scaling(run_dirs)

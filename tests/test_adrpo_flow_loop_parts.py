@@ -6,17 +6,17 @@ import pytest
 import torch
 
 from replication.configs.adrpo_flow import ADRPOFlowConfig, finetune_run_dir
+from replication.configs.runtime import RuntimeConfig
 from replication.flow.adrpo_losses import adrpo_fm_loss, group_advantages
 from replication.flow.adrpo_objectives import ADRPOObjective, FlowDPOObjective, make_objective
 from replication.flow.objectives import ORWObjective
 from replication.flow.online import Pool, online_finetune, uniform_minibatch, whole_group_minibatch
 from replication.flow.prompt_pool import PromptPoolSampler, evaluate, evaluation_prompts, prompt_subset
-from replication.pipeline.params import ConfigError, read_params, validate_section
-from replication.pipeline.runtime import RuntimeConfig
+from replication.pipeline.params import ConfigError, validate_section
+from replication.pipeline.profiles import composed_params
 from replication.pipeline.runlog import MetricsLog
 from replication.plots.adrpo_flow import pareto_front
 from replication.plots.adrpo_flow_report import undominated_baselines
-
 
 CPU = RuntimeConfig(device="cpu", dtype="float32")
 
@@ -131,15 +131,15 @@ def test_undominated_baselines():
 
 
 def test_params_section_validates_for_every_profile_and_rejects_typos():
-    section = read_params("params.yaml")["adrpo_flow"]
     for profile in ("tiny", "smoke", "paper"):
-        config = validate_section(ADRPOFlowConfig, section, "adrpo_flow", profile)
+        config = validate_section(ADRPOFlowConfig, composed_params(profile)["adrpo_flow"], "adrpo_flow")
     assert config.finetune.paper_models.generator == "sd3_lora"
-    tiny = validate_section(ADRPOFlowConfig, section, "adrpo_flow", "tiny")
+    tiny = validate_section(ADRPOFlowConfig, composed_params("tiny")["adrpo_flow"], "adrpo_flow")
     assert len(tiny.sweep.beta0s) >= 3 and len(tiny.sweep.alphas) >= 3 and len(tiny.sweep.seeds) >= 2
+    section = composed_params("tiny")["adrpo_flow"]
     bad = {**section, "finetune": {**section["finetune"], "stepz": 3}}
     with pytest.raises(ConfigError, match="adrpo_flow.finetune.stepz: unknown key"):
-        validate_section(ADRPOFlowConfig, bad, "adrpo_flow", "tiny")
+        validate_section(ADRPOFlowConfig, bad, "adrpo_flow")
 
 
 def test_run_dir_names_match_dvc_yaml():

@@ -3,19 +3,20 @@
 import pytest
 
 from replication.configs.cesar import METHODS, CesarConfig, grpo_run_dir
-from replication.pipeline.params import ConfigError, PROFILES, read_params, validate_section
+from replication.pipeline.params import PROFILES, ConfigError, validate_section
+from replication.pipeline.profiles import composed_params
 
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_section_validates_and_budgets_hold_the_no_reasoning_mode(profile):
-    cfg = validate_section(CesarConfig, read_params("params.yaml")["cesar"], "cesar", profile)
+    cfg = validate_section(CesarConfig, composed_params(profile)["cesar"], "cesar")
     assert cfg.scaling.budgets[0] == 0 and cfg.scaling.budgets == sorted(cfg.scaling.budgets)
-    assert set(cfg.sweep.methods) == set(METHODS) and len(cfg.sweep.seeds) >= 2
+    assert set(cfg.sweep.methods) == set(METHODS) and len(cfg.sweep.seeds) >= (1 if profile == "smoke" else 2)
     assert cfg.corpus.train_seed != cfg.corpus.test_seed
 
 
 def test_paper_profile_uses_the_papers_settings():
-    cfg = validate_section(CesarConfig, read_params("params.yaml")["cesar"], "cesar", "paper")
+    cfg = validate_section(CesarConfig, composed_params("paper")["cesar"], "cesar")
     assert cfg.model.source == "hub" and cfg.model.hub_id == "Qwen/Qwen2.5-Omni-7B"
     assert cfg.grpo.L_max == 256 and cfg.grpo.num_generations == 8 and cfg.sft.steps == 0
     assert cfg.scaling.budgets == list(range(0, 251, 25))
@@ -25,11 +26,11 @@ def test_paper_profile_uses_the_papers_settings():
 
 
 def test_unknown_method_and_key_are_refused():
-    raw = read_params("params.yaml")["cesar"]
+    raw = composed_params("tiny")["cesar"]
     with pytest.raises(ConfigError, match="methods"):
-        validate_section(CesarConfig, {**raw, "sweep": {"methods": ["grpo"], "seeds": [0]}}, "cesar", "tiny")
+        validate_section(CesarConfig, {**raw, "sweep": {"methods": ["grpo"], "seeds": [0]}}, "cesar")
     with pytest.raises(ConfigError, match="unknown key"):
-        validate_section(CesarConfig, {**raw, "extra": 1}, "cesar", "tiny")
+        validate_section(CesarConfig, {**raw, "extra": 1}, "cesar")
 
 
 def test_run_dir_matches_dvc_yaml_spelling():

@@ -15,6 +15,12 @@ def test_per_sample_squared_error_by_hand():
     assert per_sample_squared_error(a, b).tolist() == [2.5, 5.0]
 
 
+def test_per_sample_squared_error_means_over_every_non_batch_dim():
+    a = torch.zeros(2, 3, 2, 2)
+    b = torch.ones(2, 3, 2, 2) * torch.tensor([1.0, 2.0]).view(2, 1, 1, 1)
+    assert torch.allclose(per_sample_squared_error(a, b), torch.tensor([1.0, 4.0]))
+
+
 def test_per_sample_squared_error_refuses_shape_mismatch():
     with pytest.raises(ValueError, match="shapes differ"):
         per_sample_squared_error(torch.zeros(2, 3), torch.zeros(2, 4))

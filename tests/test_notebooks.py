@@ -30,6 +30,8 @@ def test_notebook_is_a_tutorial(path):
 def test_every_stage_runs_an_existing_notebook_and_depends_on_it(repo_root):
     stages = yaml.safe_load((repo_root / "dvc.yaml").read_text())["stages"]
     for name, stage in stages.items():
+        if "run_notebook" not in stage["cmd"] and "${run}" not in stage["cmd"]:
+            continue  # the params check runs a module, not a notebook
         notebook = re.search(r"notebooks/\S+\.py", stage["cmd"]).group(0)
         assert (repo_root / notebook).is_file(), f"{name}: {notebook} missing"
         assert notebook in stage["deps"], f"{name} must list {notebook} in deps"

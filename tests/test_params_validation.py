@@ -1,4 +1,4 @@
-"""Bad parameters stop a stage before any compute, with a message naming the key and what is allowed."""
+"""Bad parameters stop the pipeline before any compute, with a message naming the key and what is allowed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import pytest
 import yaml
 
 from replication import configs
-from replication.pipeline.params import ConfigError, apply_profile, read_params
+from replication.configs.orw import ORWConfig
+from replication.configs.validate import main as validate_main
+from replication.configs.validate import validate_all
+from replication.pipeline.params import ConfigError, read_params
 from replication.pipeline.run_notebook import main as run_notebook
 
 
@@ -30,7 +33,7 @@ def broken(params, path, value):
 
 
 def test_the_committed_params_are_valid(params):
-    configs.validate_all(params)
+    validate_all(params)
 
 
 @pytest.mark.parametrize(
@@ -47,28 +50,29 @@ def test_the_committed_params_are_valid(params):
         ("orw.sweep.alphas", [0.0, -0.3], r"orw\.sweep\.alphas\.1: .*greater than or equal to 0"),
         # not one of the allowed choices
         ("orw.data.source", "cifar", r"orw\.data\.source: .*'sklearn_digits' or 'mnist'"),
-        # a typo inside the paper overlay is caught on a CPU run too
-        ("orw.base.paper", {"stepz": 5}, r"(?s)profile 'paper'.*orw\.base\.stepz: unknown key"),
         # missing key
         ("orw.sweep", {"alphas": [0.0]}, r"orw\.sweep\.seeds: required key is missing"),
+        # a section's own type
+        ("runtime.device", "tpu", r"runtime\.device: .*'cpu' or 'cuda'"),
     ],
 )
 def test_bad_values_name_the_key(params, path, value, message):
     with pytest.raises(ConfigError, match=message):
-        configs.validate_all(broken(params, path, value))
+        validate_all(broken(params, path, value))
 
 
 def test_unknown_profile_and_top_level_key(params):
     with pytest.raises(ConfigError, match=r"profile: 'gpu' is not allowed; allowed: tiny, smoke, paper"):
-        configs.validate_all({**params, "profile": "gpu"})
+        validate_all({**params, "profile": "gpu"})
     with pytest.raises(ConfigError, match=r"unknown top-level key\(s\) \['orv'\]"):
-        configs.validate_all({**params, "orv": {}})
+        validate_all({**params, "orv": {}})
 
 
-def test_profile_overlay_replaces_only_its_keys():
-    node = {"steps": 100, "lr": 0.1, "model": {"width": 8, "depth": 2}, "smoke": {"steps": 2, "model": {"depth": 1}}}
-    assert apply_profile(node, "smoke") == {"steps": 2, "lr": 0.1, "model": {"width": 8, "depth": 1}}
-    assert apply_profile(node, "tiny") == {"steps": 100, "lr": 0.1, "model": {"width": 8, "depth": 2}}
+def test_a_notebook_loads_only_its_section(params, tmp_path):
+    bad = tmp_path / "params.yaml"
+    bad.write_text(yaml.safe_dump(broken(params, "cesar.grpo.steps", 0)))
+    profile, orw = configs.load(ORWConfig, bad)  # another section's typo does not concern this notebook
+    assert profile == "tiny" and orw.finetune.steps >= 1
 
 
 def test_missing_params_file_is_a_clear_error(tmp_path):
@@ -76,19 +80,22 @@ def test_missing_params_file_is_a_clear_error(tmp_path):
         read_params(tmp_path / "nope.yaml")
 
 
-def test_runner_refuses_bad_params_before_starting_a_kernel(params, tmp_path, capsys):
-    bad = tmp_path / "params.yaml"
+def test_the_params_stage_refuses_bad_params_and_writes_no_stamp(params, tmp_path, capsys):
+    bad, stamp = tmp_path / "params.yaml", tmp_path / "params.ok"
     bad.write_text(yaml.safe_dump(broken(params, "orw.finetune.steps", 0)))
-    code = run_notebook(["notebooks/13-orw-finetune.py", str(tmp_path / "out.ipynb"), "--params-file", str(bad)])
-    assert code == 2
+    assert validate_main([str(bad), str(stamp)]) == 2
     assert "orw.finetune.steps: Input should be greater than or equal to 1" in capsys.readouterr().err
-    assert not (tmp_path / "out.ipynb").exists()
+    assert not stamp.exists()
+    good = tmp_path / "good.yaml"
+    good.write_text(yaml.safe_dump(params))
+    assert validate_main([str(good), str(stamp)]) == 0 and stamp.read_text() == "params.yaml is valid\n"
 
 
 def test_runner_refuses_an_undeclared_notebook_parameter(tmp_path, capsys):
     code = run_notebook(["notebooks/13-orw-finetune.py", str(tmp_path / "out.ipynb"), "-p", "alhpa", "0.3"])
     assert code == 2
     assert "no parameter named ['alhpa']" in capsys.readouterr().err
+    assert not (tmp_path / "out.ipynb").exists()
 
 
 def test_runner_command_line_exits_2_on_a_missing_notebook(tmp_path):

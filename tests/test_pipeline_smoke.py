@@ -1,6 +1,7 @@
-"""The whole pipeline through `dvc repro` on the smoke profile, in a temporary copy of the repository.
+"""The whole pipeline on the smoke profile through `make smoke` (scripts/smoke.sh), in a copy of the checkout.
 
-One module-scoped run serves every assertion (it is the slow test of the suite: a few minutes on 2 cores).
+One module-scoped run serves every assertion (the slow test of the suite: a few minutes on 2 cores). Every
+command runs with a PATH that holds no virtual environment, as a user's plain shell would.
 """
 
 from __future__ import annotations
@@ -8,9 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -21,20 +20,14 @@ pytestmark = pytest.mark.pipeline
 
 FIGURES = ["orw_mnist_grid", "orw_mnist_reward"]
 FIGURES += ["adrpo_reward_diversity", "adrpo_reward_w2", "adrpo_pareto"]
-# DVC expands matrix lists from params.yaml as written, not per profile; each stage costs ~10 s of kernel start,
-# so the smoke run sweeps one value per method and one seed
-SMOKE_SWEEPS = {
-    "adrpo_flow.sweep": {"beta0s": [0.1], "alphas": [0.1], "fixed_beta0s": [0.1], "dpo_betas": [50.0], "seeds": [0]},
-    "adrpo_llm.sweep": {"grpo_betas": [0.0], "adrpo_beta0s": [0.2]},
-    "cesar.sweep": {"seeds": [0]},
-}
 FIGURES += ["adrpo_llm_entropy"]
 FIGURES += ["cesar_scaling", "cesar_slope", "cesar_radar", "cesar_ablation"]
+PLAIN_PATH = "/usr/local/bin:/usr/bin:/bin"  # a shell with no virtual environment on it
 
 
 def sh(args: list[str], cwd: Path) -> str:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    """A README command as a user types it: the repository's own .venv named, nothing activated."""
+    result = subprocess.run(args, cwd=cwd, env={**os.environ, "PATH": PLAIN_PATH}, capture_output=True, text=True)
     assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result.stdout
 
@@ -50,25 +43,17 @@ def set_param(repo: Path, path: str, value) -> None:
     params_file.write_text(yaml.safe_dump(params, sort_keys=False))
 
 
+def dvc_status(repo: Path) -> set[str]:
+    """Stages `dvc repro` would rerun, less the `params` check (it reruns, in a second, after any edit)."""
+    return set(json.loads(sh([".venv/bin/dvc", "status", "--json"], repo))) - {"params"}
+
+
 @pytest.fixture(scope="module")
 def smoke_repo(tmp_path_factory) -> Path:
+    """`make smoke`'s pipeline: a copy of this checkout switched to the smoke profile, then `make figures`."""
     source = Path(__file__).resolve().parents[1]
-    files = sh(["git", "ls-files", "--cached", "--others", "--exclude-standard"], source).splitlines()
     repo = tmp_path_factory.mktemp("smoke") / "repo"
-    for name in files:
-        if (source / name).is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source / name, repo / name)
-    (repo / "dvc.lock").unlink(missing_ok=True)  # start from nothing, as a fresh clone's first run does
-    (repo / "data").mkdir(exist_ok=True)
-    set_param(repo, "profile", "smoke")
-    for section, lists in SMOKE_SWEEPS.items():
-        for key, value in lists.items():
-            set_param(repo, f"{section}.{key}", value)
-    sh(["git", "init", "-q"], repo)
-    sh(["git", "add", "-A"], repo)
-    sh(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "smoke"], repo)
-    sh(["dvc", "repro"], repo)
+    sh(["bash", "scripts/smoke.sh", str(repo)], source)
     return repo
 
 
@@ -80,7 +65,7 @@ def test_figures_and_report_exist(smoke_repo):
 
 
 def test_metrics_are_listed_by_dvc_and_finite(smoke_repo):
-    shown = json.loads(sh(["dvc", "metrics", "show", "--json"], smoke_repo))
+    shown = json.loads(sh([".venv/bin/dvc", "metrics", "show", "--json"], smoke_repo))
     values = [
         value
         for workspace in shown.values()
@@ -109,22 +94,58 @@ def test_adrpo_llm_runs_log_every_metric(smoke_repo):
 
 
 def test_noop_repro_reruns_nothing(smoke_repo):
-    assert "Running stage" not in sh(["dvc", "repro"], smoke_repo)
+    assert "Running stage" not in sh([".venv/bin/dvc", "repro"], smoke_repo)
 
 
-def test_changing_one_alpha_touches_only_its_runs_and_the_figures(smoke_repo):
-    set_param(smoke_repo, "orw.sweep.alphas", [0.0, 0.4, 0.8])
+def test_editing_a_value_the_profile_uses_reruns_exactly_the_stages_that_read_it(smoke_repo):
+    set_param(smoke_repo, "orw.finetune.lr", 1.0e-4)
     try:
-        status = json.loads(sh(["dvc", "status", "--json"], smoke_repo))
+        status = dvc_status(smoke_repo)
     finally:
         sh(["git", "checkout", "params.yaml"], smoke_repo)
-    assert set(status) == {"orw-finetune@0.4-0", "orw-finetune@0.4-1", "orw-figures"}
+    alphas, seeds = (yaml.safe_load((smoke_repo / "params.yaml").read_text())["orw"]["sweep"][k] for k in ("alphas", "seeds"))
+    assert status == {f"orw-finetune@{a}-{s}" for a in alphas for s in seeds}
+
+
+def test_a_sweep_value_reaches_only_its_runs_and_the_figures(smoke_repo):
+    set_param(smoke_repo, "orw.sweep.alphas", [0.0, 0.4])
+    try:
+        status = dvc_status(smoke_repo)
+    finally:
+        sh(["git", "checkout", "params.yaml"], smoke_repo)
+    assert status == {"orw-finetune@0.4-0", "orw-finetune@0.4-1", "orw-figures"}
+
+
+def test_editing_another_profiles_value_reruns_nothing(smoke_repo):
+    # a paper-profile value, and a tiny value that the smoke profile overrides
+    for conf_file, old, new in [("conf/profile/paper.yaml", "steps: 20000", "steps: 30000"),
+                                ("conf/orw.yaml", "steps: 1000", "steps: 1200")]:
+        path = smoke_repo / conf_file
+        assert old in path.read_text()
+        path.write_text(path.read_text().replace(old, new, 1))
+    try:
+        sh([".venv/bin/python", "-m", "replication.pipeline.profiles", "smoke"], smoke_repo)
+        assert dvc_status(smoke_repo) == set()
+    finally:
+        sh(["git", "checkout", "conf", "params.yaml"], smoke_repo)
+
+
+def test_dvc_exp_run_set_param_profile_composes_the_whole_profile(smoke_repo):
+    from replication.pipeline.profiles import composed_text
+
+    set_param(smoke_repo, "orw.finetune.lr", 1.0e-4)  # a hand edit that the composition must replace
+    try:
+        log = sh([".venv/bin/dvc", "exp", "run", "-S", "profile=smoke"], smoke_repo)
+        assert (smoke_repo / "params.yaml").read_text() == composed_text("smoke", smoke_repo / "conf")
+        assert "Running stage" not in log  # composed back to the values every stage last ran with
+    finally:
+        sh(["git", "checkout", "params.yaml"], smoke_repo)
 
 
 def test_a_fine_tuning_notebook_runs_data_parallel_under_accelerate_launch(smoke_repo):
     # the multi-GPU launch of the paper profile, here with two CPU processes (gloo)
     sh([
-        "accelerate", "launch", "--cpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
+        ".venv/bin/accelerate", "launch", "--cpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
         "--dynamo_backend", "no", "-m", "replication.pipeline.run_script", "notebooks/13-orw-finetune.py",
         "-p", "alpha", "0.5", "-p", "seed", "0",
     ], smoke_repo)
@@ -142,8 +163,8 @@ def test_a_stage_rerun_gives_identical_metrics_and_figures(smoke_repo):
         "figures/orw_mnist_grid.png",
     ]
     before = {name: (smoke_repo / name).read_bytes() for name in watched}
-    sh(["dvc", "repro", "-f", "-s", "orw-finetune@0.0-1"], smoke_repo)
-    sh(["dvc", "repro", "-f", "-s", "orw-figures"], smoke_repo)
+    sh([".venv/bin/dvc", "repro", "-f", "-s", "orw-finetune@0.0-1"], smoke_repo)
+    sh([".venv/bin/dvc", "repro", "-f", "-s", "orw-figures"], smoke_repo)
     for name in watched:
         assert (smoke_repo / name).read_bytes() == before[name], f"{name} changed on rerun"
 
@@ -153,6 +174,6 @@ def test_an_adrpo_llm_stage_rerun_gives_identical_logs(smoke_repo):
     watched = [f"{run}/final.json", f"{run}/logs/qwen2/train.csv", f"{run}/logs/qwen2/probe.csv",
                f"{run}/logs/qwen3/train.csv"]
     before = {name: (smoke_repo / name).read_bytes() for name in watched}
-    sh(["dvc", "repro", "-f", "-s", "adrpo-llm-adrpo@0.2-1"], smoke_repo)
+    sh([".venv/bin/dvc", "repro", "-f", "-s", "adrpo-llm-adrpo@0.2-1"], smoke_repo)
     for name in watched:
         assert (smoke_repo / name).read_bytes() == before[name], f"{name} changed on rerun"

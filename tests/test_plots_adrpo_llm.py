@@ -8,8 +8,8 @@ import copy
 import pandas as pd
 import pytest
 
-from replication import configs
 from replication.configs.adrpo_llm import rl_run_dir
+from replication.configs.validate import validate_all
 from replication.pipeline.params import ConfigError, read_params
 from replication.plots.adrpo_llm import load_runs, method_label, reward_entropy_figure
 from replication.plots.adrpo_llm_report import adrpo_llm_section, beat_verdict, final_table
@@ -92,4 +92,4 @@ def test_bad_adrpo_llm_params_are_refused(repo_root, path, value, message):
         node = node[key]
     node[last] = value
     with pytest.raises(ConfigError, match=message):
-        configs.validate_all(params)
+        validate_all(params)

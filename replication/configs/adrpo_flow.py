@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from replication.pipeline.params import StrictConfig
+from replication.pipeline.params import SectionConfig, StrictConfig
 
 
 class ShapesDataConfig(StrictConfig):
@@ -114,7 +114,9 @@ class FiguresConfig(StrictConfig):
     grid_samples: int = Field(ge=1)
 
 
-class ADRPOFlowConfig(StrictConfig):
+class ADRPOFlowConfig(SectionConfig):
+    SECTION = "adrpo_flow"
+
     data: ShapesDataConfig
     classifier: ClassifierConfig
     base: BaseTrainingConfig

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from replication.pipeline.params import StrictConfig
+from replication.pipeline.params import SectionConfig, StrictConfig
 
 
 class TaskConfig(StrictConfig):
@@ -94,7 +94,9 @@ class FiguresConfig(StrictConfig):
     exceeds the best GRPO setting's by more than this margin; otherwise not."""
 
 
-class ADRPOLLMConfig(StrictConfig):
+class ADRPOLLMConfig(SectionConfig):
+    SECTION = "adrpo_llm"
+
     task: TaskConfig
     model: ModelConfig
     sft: SFTConfig

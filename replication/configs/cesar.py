@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from replication.pipeline.params import StrictConfig
+from replication.pipeline.params import SectionConfig, StrictConfig
 
 RUNS = Path("runs/cesar")
 ARTIFACTS = Path("artifacts/cesar")
@@ -115,15 +115,15 @@ class ScalingConfig(StrictConfig):
     batch_size: int = Field(ge=1)
 
 
-class CesarConfig(StrictConfig):
+class CesarConfig(SectionConfig):
+    SECTION = "cesar"
+
     corpus: CorpusConfig
     model: ModelConfig
     sft: SFTConfig
     grpo: GRPOConfig
     sweep: SweepConfig
     scaling: ScalingConfig
-    threads: int = Field(ge=1)
-    """torch intra-op threads per stage: at toy sizes one thread is faster than two fighting over 2 shared cores."""
 
 
 def grpo_run_dir(method: str, seed: int) -> Path:

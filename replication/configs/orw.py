@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from replication.pipeline.params import StrictConfig
+from replication.pipeline.params import SectionConfig, StrictConfig
 
 
 class DigitsDataConfig(StrictConfig):
@@ -78,7 +78,9 @@ class FiguresConfig(StrictConfig):
     grid_rows: int = Field(ge=1)
 
 
-class ORWConfig(StrictConfig):
+class ORWConfig(SectionConfig):
+    SECTION = "orw"
+
     data: DigitsDataConfig
     classifier: ClassifierConfig
     base: BaseTrainingConfig

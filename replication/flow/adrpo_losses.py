@@ -11,12 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-
-def per_sample_sq_error(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """||a - b||^2 averaged over every non-batch dimension: (B, ...) x (B, ...) -> (B,)."""
-    if a.shape != b.shape:
-        raise ValueError(f"shapes differ: {tuple(a.shape)} vs {tuple(b.shape)}")
-    return (a - b).pow(2).flatten(1).mean(dim=1)
+from replication.flow.losses import per_sample_squared_error
 
 
 def group_advantages(rewards: torch.Tensor, groups: torch.Tensor) -> torch.Tensor:
@@ -56,8 +51,8 @@ def adrpo_fm_loss(
     if beta0 <= 0:
         raise ValueError(f"beta0 must be > 0 (the per-sample curvature; 0 leaves the loss unbounded), got {beta0}")
     advantages = advantages.detach()
-    fm = per_sample_sq_error(v_theta, u_t)  # (B,)
-    w2 = per_sample_sq_error(v_theta, v_ref.detach())  # (B,)
+    fm = per_sample_squared_error(v_theta, u_t)  # (B,)
+    w2 = per_sample_squared_error(v_theta, v_ref.detach())  # (B,)
     return (advantages * fm + (beta0 - advantages) * w2).mean()
 
 
@@ -76,8 +71,8 @@ def fixed_beta_awfm_loss(
     if beta0 <= 0:
         raise ValueError(f"beta0 must be > 0, got {beta0}")
     advantages = advantages.detach()
-    fm = per_sample_sq_error(v_theta, u_t)  # (B,)
-    w2 = per_sample_sq_error(v_theta, v_ref.detach())  # (B,)
+    fm = per_sample_squared_error(v_theta, u_t)  # (B,)
+    w2 = per_sample_squared_error(v_theta, v_ref.detach())  # (B,)
     return (advantages * fm + beta0 * w2).mean()
 
 
@@ -131,8 +126,8 @@ def flow_dpo_loss(
         raise ValueError(f"winners and losers must have the same shape, got {tuple(winners.shape)} and {tuple(losers.shape)}")
     if winners.numel() == 0:
         return v_theta.sum() * 0.0  # keeps the graph so backward() works on a batch without a preference
-    theta_err = per_sample_sq_error(v_theta, u_t)  # (B,)
-    ref_err = per_sample_sq_error(v_ref.detach(), u_t)  # (B,)
+    theta_err = per_sample_squared_error(v_theta, u_t)  # (B,)
+    ref_err = per_sample_squared_error(v_ref.detach(), u_t)  # (B,)
     diff = theta_err - ref_err  # (B,)  estimates -log p_theta/p_ref, up to weighting
     margin = diff[winners] - diff[losers]  # (P,)
     return -F.logsigmoid(-beta * margin).mean()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import torch
 
+from replication.configs.runtime import RuntimeConfig
 from replication.eval.diversity import class_histogram_entropy, mean_pairwise_distance
 from replication.flow.online import Pool
 from replication.flow.sampling import sample_euler
 from replication.models.class_flow import ClassConditionedFlow
 from replication.models.digit_classifier import DigitClassifier
-from replication.pipeline.runtime import RuntimeConfig, autocast, resolve_device
+from replication.pipeline.runtime import autocast, resolve_device
 from replication.rewards.even_digits import EVEN_DIGITS, EvenDigitReward
 
 

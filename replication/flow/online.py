@@ -12,11 +12,12 @@ from typing import Callable
 
 import torch
 from accelerate.utils import broadcast_object_list
-from tqdm.auto import tqdm
 
+from replication.configs.runtime import RuntimeConfig
 from replication.flow.pretrain import interpolate
+from replication.pipeline.progress import progress
 from replication.pipeline.runlog import MetricsLog
-from replication.pipeline.runtime import RuntimeConfig, autocast, make_accelerator
+from replication.pipeline.runtime import autocast, make_accelerator
 
 
 @dataclass
@@ -91,7 +92,7 @@ def online_finetune(
     schedule = warmup_schedule(optimizer, warmup_steps)
     policy, optimizer = accelerator.prepare(policy.to(device), optimizer)  # DDP under accelerate launch
     losses: list[float] = []
-    for step in tqdm(range(steps + 1), desc="online fine-tuning"):
+    for step in progress(range(steps + 1), desc="online fine-tuning"):
         if step % refresh_every == 0 or step == steps:
             policy.eval()
             pool, metrics = draw_pool(policy)

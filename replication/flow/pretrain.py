@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import torch
 from diffusers.training_utils import compute_density_for_timestep_sampling
-from tqdm.auto import tqdm
 
+from replication.configs.runtime import RuntimeConfig
 from replication.flow.losses import flow_matching_loss
 from replication.models.class_flow import ClassConditionedFlow
+from replication.pipeline.progress import progress
 from replication.pipeline.runlog import MetricsLog
-from replication.pipeline.runtime import RuntimeConfig, autocast, make_accelerator
+from replication.pipeline.runtime import autocast, make_accelerator
 
 
 def interpolate(x1: torch.Tensor, noise: torch.Tensor, sigma: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -49,7 +50,7 @@ def train_base_flow(
     model, optimizer = accelerator.prepare(model.to(device), optimizer)  # DDP under accelerate launch
     model.train()
     running = 0.0
-    for step in tqdm(range(1, steps + 1), desc="base flow"):
+    for step in progress(range(1, steps + 1), desc="base flow"):
         index = torch.randint(len(labels), (batch_size,), generator=generator).to(device)
         x1 = images[index]
         noise = torch.randn(x1.shape, generator=generator).to(device)

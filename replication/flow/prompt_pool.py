@@ -6,10 +6,11 @@ from typing import Callable
 
 import torch
 
+from replication.configs.runtime import RuntimeConfig
 from replication.eval.prompt_diversity import per_prompt_diversity
 from replication.flow.online import Pool
 from replication.flow.sampling import sample_euler
-from replication.pipeline.runtime import RuntimeConfig, autocast, resolve_device
+from replication.pipeline.runtime import autocast, resolve_device
 
 # scores(images (B, 3, H, W) in [-1, 1], prompts) -> (rewards (B,), embeddings (B, D)), e.g.
 # ShapesAgreementReward.scores or CLIPScoreReward.scores

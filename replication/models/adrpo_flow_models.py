@@ -10,9 +10,10 @@ from typing import Callable
 import torch
 
 from replication.configs.adrpo_flow import FinetuneConfig
+from replication.configs.runtime import RuntimeConfig
 from replication.flow.prompt_pool import Scorer
 from replication.models.text_flow import PromptConditionedFlow
-from replication.pipeline.runtime import RuntimeConfig, resolve_device
+from replication.pipeline.runtime import resolve_device
 from replication.rewards.image import CLIPScoreReward, ShapesAgreementReward
 
 
@@ -47,7 +48,13 @@ def load_flow_setup(config: FinetuneConfig, artifacts: Path, prompts: list[str],
     from diffusers import StableDiffusion3Pipeline
     from peft.utils import get_peft_model_state_dict
 
-    from replication.models.sd3_paper import AdapterDisabled, SD3LoRAFlow, decode_latents, latent_shape, load_sd3_with_lora
+    from replication.models.sd3_paper import (
+        AdapterDisabled,
+        SD3LoRAFlow,
+        decode_latents,
+        latent_shape,
+        load_sd3_with_lora,
+    )
 
     pipe = load_sd3_with_lora(models.sd3_model_id, rank=models.lora_rank).to(device)
     policy = SD3LoRAFlow(pipe, prompts)

@@ -8,6 +8,8 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
+from replication.pipeline.progress import progress
+
 
 class QuadrantPool(nn.Module):
     """Average over each quarter of the image: (B, C, H, W) -> (B, C, 2, 2), H and W even.
@@ -52,13 +54,11 @@ def train_digit_classifier(
 ) -> DigitClassifier:
     """Plain cross-entropy training with light shift augmentation (so that generated, slightly off-centre
     digits are still judged by shape). ``log``: an optional MetricsLog receiving one row per epoch."""
-    from tqdm.auto import tqdm
-
     model.to(device)
     images, labels = images.to(device), labels.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
-    for epoch in tqdm(range(epochs), desc="classifier"):
+    for epoch in progress(range(epochs), desc="classifier"):
         order = torch.randperm(len(labels), generator=generator)
         total, seen = 0.0, 0
         for start in range(0, len(order), batch_size):

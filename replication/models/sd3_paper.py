@@ -16,7 +16,6 @@ from diffusers import StableDiffusion3Pipeline
 from peft import LoraConfig
 from torch import nn
 
-
 PAPER_MODEL_ID = "stabilityai/stable-diffusion-3-medium-diffusers"
 # The attention projections of the joint blocks, as in diffusers' train_dreambooth_lora_sd3.py.
 DEFAULT_LORA_TARGETS = ("attn.to_k", "attn.to_q", "attn.to_v", "attn.to_out.0")

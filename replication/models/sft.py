@@ -10,11 +10,11 @@ from pathlib import Path
 
 from datasets import Dataset
 from transformers import PreTrainedModel, PreTrainedTokenizerBase, TrainerCallback
-from transformers.trainer_callback import PrinterCallback
 from trl import SFTConfig, SFTTrainer
 
+from replication.configs.runtime import RuntimeConfig
 from replication.pipeline.runlog import MetricsLog
-from replication.pipeline.runtime import RuntimeConfig
+from replication.rl.hf_trainer import quiet, runtime_args
 
 
 class LossCSV(TrainerCallback):
@@ -34,7 +34,6 @@ def sft_config(
 ) -> SFTConfig:
     """The SFT settings every profile uses; sizes come from params.yaml, device and precision from ``runtime``
     (None: CPU in float32)."""
-    runtime = runtime or RuntimeConfig(device="cpu", dtype="float32")
     return SFTConfig(
         output_dir=str(output_dir),
         max_steps=steps,
@@ -47,13 +46,7 @@ def sft_config(
         max_length=max_length,
         completion_only_loss=True,  # learn the answers, not the prompts
         logging_steps=max(1, steps // 50),
-        save_strategy="no",
-        report_to="none",
-        # explicit: TrainingArguments defaults to bf16 autocast even on CPU
-        bf16=runtime.dtype == "bfloat16",
-        use_cpu=runtime.device == "cpu",
-        disable_tqdm=True,
-        dataloader_num_workers=0,
+        **runtime_args(runtime),
     )
 
 
@@ -66,9 +59,8 @@ def supervised_finetune(
 ) -> PreTrainedModel:
     """Train ``model`` on the prompt-completion ``dataset`` (EOS appended by TRL) and return it; losses go to CSV."""
     with MetricsLog(log_path) as log:
-        trainer = SFTTrainer(
+        trainer = quiet(SFTTrainer(
             model=model, args=config, train_dataset=dataset, processing_class=tokenizer, callbacks=[LossCSV(log)]
-        )
-        trainer.remove_callback(PrinterCallback)  # the CSV is the record; no log dict per step on stdout
+        ), desc="SFT")
         trainer.train()
     return trainer.model

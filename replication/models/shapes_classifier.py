@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
-import torch.nn.functional as F
 
 from replication.data.shapes import COLOURS, LAYOUTS, SHAPES, ShapesDataset
 

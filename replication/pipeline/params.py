@@ -1,22 +1,17 @@
-"""Reading and validating ``params.yaml``: one typed config per experiment, loud errors, profile overlays.
+"""Reading and validating ``params.yaml``: one typed config per experiment, loud errors.
 
-``params.yaml`` holds the ``tiny`` profile's values. Any mapping in it may carry overlays named after the other
-profiles (``smoke:``, ``paper:``) whose keys replace the mapping's own when that profile is selected::
-
-    base:
-      steps: 1500
-      smoke: {steps: 20}
+``params.yaml`` is flat: it holds exactly the values of the selected profile, composed from ``conf/`` by DVC's
+Hydra integration (``replication.pipeline.profiles``), so what DVC tracks is what a stage reads.
 
 Validation is strict (nanoGPT's rule: an unknown key or a wrong type is an error, never silently ignored) and
-runs for every profile, so a typo in the ``paper`` overlay is caught on a CPU run.
+every error names the dotted key and what is allowed.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -35,6 +30,12 @@ class StrictConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+class SectionConfig(StrictConfig):
+    """A top-level section of params.yaml; ``SECTION`` is its key there."""
+
+    SECTION: ClassVar[str]
+
+
 Config = TypeVar("Config", bound=StrictConfig)
 
 
@@ -49,40 +50,15 @@ def read_params(path: str | Path = DEFAULT_PARAMS_FILE) -> dict[str, Any]:
     return params
 
 
-def apply_profile(node: Any, profile: str) -> Any:
-    """Return ``node`` with every profile overlay resolved for ``profile`` (other profiles' overlays dropped)."""
-    if profile not in PROFILES:
-        raise ConfigError(f"profile: {profile!r} is not allowed; allowed: {', '.join(PROFILES)}")
-    if not isinstance(node, dict):
-        return node
-    resolved = {key: apply_profile(value, profile) for key, value in node.items() if key not in PROFILES}
-    overlay = node.get(profile)
-    if overlay is None:
-        return resolved
-    if not isinstance(overlay, dict):
-        raise ConfigError(f"the {profile!r} overlay must be a mapping of keys to values, got {overlay!r}")
-    return _deep_merge(resolved, apply_profile(overlay, profile))
-
-
-def _deep_merge(base: dict, overlay: dict) -> dict:
-    merged = copy.deepcopy(base)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def validate_section(model: type[Config], raw: Any, section: str, profile: str) -> Config:
-    """Validate one experiment's section for one profile, turning pydantic's errors into ConfigErrors."""
+def validate_section(model: type[Config], raw: Any, section: str) -> Config:
+    """Validate one section, turning pydantic's errors into one ConfigError that names every bad key."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{section}: expected a mapping of keys to values, got {raw!r}")
     try:
-        return model.model_validate(apply_profile(raw, profile))
+        return model.model_validate(raw)
     except ValidationError as error:
         lines = [_describe(model, section, detail) for detail in error.errors()]
-        raise ConfigError(f"params.yaml (profile {profile!r}):\n  " + "\n  ".join(lines)) from None
+        raise ConfigError("params.yaml:\n  " + "\n  ".join(lines)) from None
 
 
 def _describe(model: type[StrictConfig], section: str, detail: dict) -> str:
@@ -107,7 +83,7 @@ def _fields_at(model: type[StrictConfig], location: tuple[str, ...]) -> list[str
 
 
 def selected_profile(params: dict[str, Any]) -> str:
-    profile = params.get("profile", "tiny")
+    profile = params.get("profile")
     if profile not in PROFILES:
         raise ConfigError(f"profile: {profile!r} is not allowed; allowed: {', '.join(PROFILES)}")
     return profile

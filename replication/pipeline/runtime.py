@@ -11,18 +11,12 @@ single process (every ``dvc repro`` stage, CPU included) ``accelerate`` changes 
 from __future__ import annotations
 
 import contextlib
-from typing import Literal
 
 import torch
 from accelerate import Accelerator, PartialState
 
-from replication.pipeline.params import ConfigError, StrictConfig
-
-
-class RuntimeConfig(StrictConfig):
-    device: Literal["cpu", "cuda"]
-    dtype: Literal["float32", "bfloat16"]
-    """Autocast precision of forward passes; bfloat16 needs device cuda."""
+from replication.configs.runtime import RuntimeConfig
+from replication.pipeline.params import ConfigError
 
 
 def resolve_device(runtime: RuntimeConfig) -> torch.device:

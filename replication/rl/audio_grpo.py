@@ -20,11 +20,11 @@ The audio of one batch travels between these seams in ``self._audio_batch``: TRL
 inputs through, and the alternative (copying the 600-line methods) would fork the trainer. It is set and cleared
 around each call and checked for row alignment, so a stale or misaligned batch fails loudly.
 
-Composing with ADRPO (``replication.rl.adrpo.AdaptiveKLMixin``, per-sample KL coefficient beta0 - A, on branch
-adrpo-llm): that mixin changes the loss, this class changes the inputs, and both wrap TRL's methods through
-``super()``, so ``class AudioADRPOTrainer(AdaptiveKLMixin, AudioGRPOTrainer)`` would combine them (MRO: the
-mixin's ``_compute_loss`` -> this class's, which sets the audio -> TRL's, whose log-prob call reaches the mixin's
-capture and then this class's audio forward). Not built here: CESAR uses TRL's fixed-beta loss.
+Composing with ADRPO (``replication.rl.adrpo.AdaptiveKLMixin``, per-sample KL coefficient beta0 - A): that
+mixin changes the loss, this class changes the inputs, and both wrap TRL's methods through ``super()``, so
+``class AudioADRPOTrainer(AdaptiveKLMixin, AudioGRPOTrainer)`` would combine them (MRO: the mixin's
+``_compute_loss`` -> this class's, which sets the audio -> TRL's, whose log-prob call reaches the mixin's capture
+and then this class's audio forward). Not built here: CESAR uses TRL's fixed-beta loss.
 
 Unsupported (raise at construction): vLLM and continuous-batching generation (they take token ids only), tools /
 environments / ``rollout_func`` (multi-turn rollouts would need audio per turn), the Liger loss (scalar path

@@ -22,6 +22,7 @@ import torch
 from trl import SFTConfig, SFTTrainer
 
 from replication.rl.audio_grpo import AUDIO_COLUMN, AUDIO_KEYS, load_audio
+from replication.rl.hf_trainer import quiet
 
 IGNORE_INDEX = -100  # positions the cross-entropy skips (transformers' convention)
 
@@ -84,5 +85,5 @@ def audio_sft_trainer(model, processor, dataset, args: SFTConfig, max_length: in
         raise ValueError("set remove_unused_columns=False: the collator needs the prompt, completion and audio columns")
     if not (args.dataset_kwargs or {}).get("skip_prepare_dataset"):
         raise ValueError('set dataset_kwargs={"skip_prepare_dataset": True}: the collator tokenizes the raw rows')
-    return SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=processor,
-                      data_collator=AudioSFTCollator(processor, max_length))
+    return quiet(SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=processor,
+                            data_collator=AudioSFTCollator(processor, max_length)), desc="SFT")

@@ -13,12 +13,13 @@ from trl import GRPOConfig as TRLGRPOConfig
 from trl import SFTConfig as TRLSFTConfig
 
 from replication.configs.cesar import METHODS, CorpusConfig, GRPOConfig, ModelConfig, SFTConfig
+from replication.configs.runtime import RuntimeConfig
 from replication.data.audio_qa import AudioQAItem, load_avqa, load_mmau, load_traces
-from replication.pipeline.runtime import RuntimeConfig, resolve_device
 from replication.models.omni import ThinkerSize, build_processor, build_thinker, load_processor, load_thinker
 from replication.rewards.cesar import cesar_reward_funcs
 from replication.rl.audio_grpo import audio_prompt
 from replication.rl.audio_sft import sft_completion
+from replication.rl.hf_trainer import runtime_args
 
 
 def load_splits(corpus: CorpusConfig, corpus_dir: Path) -> tuple[list[AudioQAItem], dict[str, str], list[AudioQAItem]]:
@@ -90,22 +91,18 @@ def method_rewards(method: str, grpo: GRPOConfig, tokenizer) -> tuple[list, list
 
 
 def _device_kwargs(runtime: RuntimeConfig) -> dict:
-    """TRL's device flags from ``params.yaml``'s ``runtime``: CPU in fp32 (tiny, smoke: deterministic) or CUDA,
-    bf16 when asked (paper). Gradient checkpointing only on CUDA: TRL turns it on by default, the toy models fit
-    without it and recomputing costs CPU time; the 7B model needs it.
+    """The shared device flags, plus activation checkpointing on CUDA: the 7B model needs it, the toy models
+    fit without it and recomputing costs CPU time.
     """
-    resolve_device(runtime)  # refuses cuda without a GPU and bf16 on the CPU
-    cuda = runtime.device == "cuda"
-    return {"use_cpu": not cuda, "bf16": runtime.dtype == "bfloat16", "gradient_checkpointing": cuda}
+    return {**runtime_args(runtime), "activation_checkpointing": runtime.device == "cuda"}
 
 
 def sft_args(sft: SFTConfig, output_dir: Path, runtime: RuntimeConfig) -> TRLSFTConfig:
     return TRLSFTConfig(
         output_dir=str(output_dir), max_steps=sft.steps, per_device_train_batch_size=sft.batch_size,
         learning_rate=sft.lr, lr_scheduler_type="cosine", warmup_steps=max(1, sft.steps // 20), seed=sft.seed,
-        data_seed=sft.seed, logging_steps=max(1, sft.steps // 20), save_strategy="no", report_to="none",
-        **_device_kwargs(runtime), remove_unused_columns=False, dataset_kwargs={"skip_prepare_dataset": True},
-        max_length=None, disable_tqdm=True,
+        data_seed=sft.seed, logging_steps=max(1, sft.steps // 20), **_device_kwargs(runtime),
+        remove_unused_columns=False, dataset_kwargs={"skip_prepare_dataset": True}, max_length=None,
     )
 
 
@@ -116,6 +113,5 @@ def grpo_args(grpo: GRPOConfig, seed: int, weights: list[float], output_dir: Pat
         per_device_train_batch_size=grpo.prompts_per_step * grpo.num_generations,
         num_generations=grpo.num_generations, max_completion_length=grpo.max_completion_length,
         temperature=grpo.temperature, learning_rate=grpo.lr, beta=grpo.beta, reward_weights=weights,
-        seed=seed, data_seed=seed, logging_steps=1, save_strategy="no", report_to="none", **_device_kwargs(runtime),
-        disable_tqdm=True,
+        seed=seed, data_seed=seed, logging_steps=1, **_device_kwargs(runtime),
     )

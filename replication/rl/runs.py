@@ -11,11 +11,11 @@ from pathlib import Path
 
 from datasets import Dataset
 from transformers import PreTrainedTokenizerBase, TrainerCallback
-from transformers.trainer_callback import PrinterCallback
 from trl import GRPOConfig, GRPOTrainer
 
-from replication.pipeline.runtime import RuntimeConfig
+from replication.configs.runtime import RuntimeConfig
 from replication.rl.adrpo import ADRPOConfig, ADRPOTrainer
+from replication.rl.hf_trainer import quiet, runtime_args
 
 METHODS = ("grpo", "adrpo")
 
@@ -38,7 +38,6 @@ def rl_config(
     """``GRPOConfig`` (method "grpo", fixed ``beta``) or ``ADRPOConfig`` (method "adrpo", ``beta`` is beta0).
 
     ``runtime`` (params.yaml's ``runtime``): device and autocast precision; None means CPU in float32."""
-    runtime = runtime or RuntimeConfig(device="cpu", dtype="float32")
     if method not in METHODS:
         raise ValueError(f"method {method!r} is not supported; allowed: {', '.join(METHODS)}")
     if method == "grpo" and (beta_min is not None or beta_max is not None):
@@ -57,13 +56,7 @@ def rl_config(
         seed=seed,
         data_seed=seed,
         logging_steps=1,
-        save_strategy="no",
-        report_to="none",
-        # explicit: TrainingArguments defaults to bf16 autocast even on CPU
-        bf16=runtime.dtype == "bfloat16",
-        use_cpu=runtime.device == "cpu",
-        disable_tqdm=True,
-        dataloader_num_workers=0,
+        **runtime_args(runtime),
     )
     if method == "adrpo":
         return ADRPOConfig(beta_min=beta_min, beta_max=beta_max, **common)
@@ -84,5 +77,4 @@ def build_rl_trainer(
         model=str(checkpoint), reward_funcs=reward_fn, args=config, train_dataset=dataset,
         processing_class=tokenizer, callbacks=callbacks,
     )
-    trainer.remove_callback(PrinterCallback)  # the CSVs are the record; no log dict per step on stdout
-    return trainer
+    return quiet(trainer, desc=type(trainer).__name__)
