@@ -62,7 +62,7 @@ test: $(STAMP)  ## the test suite, the smoke pipeline included (CI runs this)
 	$(BIN)/python -m pytest -q
 
 smoke: $(STAMP)  ## the whole pipeline at toy sizes in a scratch copy of this checkout (what the suite runs)
-	bash scripts/smoke.sh $(SMOKE_DIR)
+	bash scripts/figures_in_copy.sh $(SMOKE_DIR) smoke
 
 params: $(STAMP)  ## compose conf/ into params.yaml for PROFILE (tiny | smoke | paper), as `dvc exp run -S profile=` does
 	$(BIN)/python -m replication.pipeline.profiles $(PROFILE)

@@ -2,7 +2,8 @@
 
 Usage (on a CUDA machine, from the repository root): ``bash scripts/cuda_check.sh``. Each run executes the
 experiment's notebook sources in their DVC order with ``replication.pipeline.run_script`` (no Jupyter or DVC
-needed) in a fresh copy of the repository, with ``runtime: {device: cuda, dtype: bfloat16}``.
+needed) in a fresh copy of the repository, with ``runtime: {device: cuda, dtype: bfloat16}`` and every other
+value as params.yaml holds it (the tiny profile as committed; ``make params PROFILE=smoke`` first for a quick run).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ def orw_steps(params: dict) -> list[tuple[str, dict]]:
 def run_once(workdir: Path, args: argparse.Namespace) -> tuple[float, list[Path]]:
     shutil.copytree(REPO / "notebooks", workdir / "notebooks")
     params = yaml.safe_load((REPO / "params.yaml").read_text())
-    params["profile"] = args.profile
     params["runtime"] = {"device": args.device, "dtype": args.dtype}
     (workdir / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     os.chdir(workdir)
@@ -53,7 +53,6 @@ def run_once(workdir: Path, args: argparse.Namespace) -> tuple[float, list[Path]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--profile", default="tiny", choices=["tiny", "smoke"])
     parser.add_argument("--device", default="cuda", choices=["cuda", "cpu"], help="cpu: a dry run of this script")
     parser.add_argument("--dtype", default="bfloat16", choices=["bfloat16", "float32"])
     args = parser.parse_args()
@@ -63,7 +62,8 @@ def main() -> int:
     root = Path(os.environ.get("CUDA_CHECK_DIR", "/tmp/cuda_check"))
     shutil.rmtree(root, ignore_errors=True)
     name = torch.cuda.get_device_name() if args.device == "cuda" else "cpu"
-    print(f"device: {name}, torch {torch.__version__}, profile {args.profile}, dtype {args.dtype}")
+    profile = yaml.safe_load((REPO / "params.yaml").read_text())["profile"]
+    print(f"device: {name}, torch {torch.__version__}, profile {profile}, dtype {args.dtype}")
     results = []
     for name in ("run_a", "run_b"):
         print(f"{name}:", flush=True)

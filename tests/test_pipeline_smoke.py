@@ -1,4 +1,4 @@
-"""The whole pipeline on the smoke profile through `make smoke` (scripts/smoke.sh), in a copy of the checkout.
+"""The whole pipeline on the smoke profile as `make smoke` runs it (scripts/figures_in_copy.sh), in a copy.
 
 One module-scoped run serves every assertion (the slow test of the suite: a few minutes on 2 cores). Every
 command runs with a PATH that holds no virtual environment, as a user's plain shell would.
@@ -53,7 +53,7 @@ def smoke_repo(tmp_path_factory) -> Path:
     """`make smoke`'s pipeline: a copy of this checkout switched to the smoke profile, then `make figures`."""
     source = Path(__file__).resolve().parents[1]
     repo = tmp_path_factory.mktemp("smoke") / "repo"
-    sh(["bash", "scripts/smoke.sh", str(repo)], source)
+    sh(["bash", "scripts/figures_in_copy.sh", str(repo), "smoke"], source)
     return repo
 
 
@@ -91,6 +91,25 @@ def test_adrpo_llm_runs_log_every_metric(smoke_repo):
     probe = pd.read_csv(run / "probe.csv")
     assert {"step", "reward", "entropy", "kl", "distinct_solved"} <= set(probe.columns) and probe["step"].iloc[0] == 0
     assert "ADRPO" in (smoke_repo / "figures" / "README.md").read_text()
+
+
+def test_make_publish_stamps_the_results_with_dvc_lock(smoke_repo):
+    from replication.pipeline.publish import check_published
+
+    sh(["make", "--no-print-directory", "-o", ".venv/.installed", "publish"], smoke_repo)
+    results = smoke_repo / "docs/results"
+    assert (results / "README.md").read_bytes() == (smoke_repo / "figures/README.md").read_bytes()
+    assert all((results / f"{figure}.png").is_file() for figure in FIGURES)
+    assert len(list((results / "notebooks").glob("*.html"))) == len(list((smoke_repo / "notebooks").glob("*.py")))
+    cwd = os.getcwd()
+    os.chdir(smoke_repo)
+    try:
+        assert check_published() == []
+        (results / "orw_mnist_grid.png").write_bytes(b"stale")
+        assert any("orw_mnist_grid.png: differs" in problem for problem in check_published())
+    finally:
+        os.chdir(cwd)
+        sh(["make", "--no-print-directory", "-o", ".venv/.installed", "publish"], smoke_repo)
 
 
 def test_noop_repro_reruns_nothing(smoke_repo):
