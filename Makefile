@@ -76,7 +76,7 @@ lab: $(STAMP)  ## JupyterLab on notebooks/: the .py sources open as notebooks (j
 	echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}}' \
 		> $(LAB_SETTINGS)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ServerApp.default_url=/lab/tree/notebooks \
-		--ServerApp.kernel_manager_class=replication.pipeline.lab.RepositoryRootKernelManager
+		--ServerApp.kernel_manager_class=replication.pipeline.lab.RepositoryRootKernelManager $(LAB_ARGS)
 
 publish: $(STAMP)  ## copy figures, report and HTML renders of the executed notebooks into docs/results/
 	$(BIN)/python -m replication.pipeline.publish
