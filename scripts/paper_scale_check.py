@@ -36,7 +36,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--peak-tflops", type=float, default=None,
                         help="the GPU's dense bf16 peak; default: the datasheet value for known GPUs (H200: 989)")
     parser.add_argument("--cpu-smoke", action="store_true", help="tiny sizes on the CPU in float32 (a dry run)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.cases = tuple(case.strip() for case in args.only.split(",") if case.strip())
+    unknown = sorted(set(args.cases) - {"flow", "omni", "lm"})
+    if unknown or not args.cases:
+        parser.error(f"--only: unknown or no cases {unknown}; allowed: flow, omni, lm")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,18 +66,17 @@ def main(argv: list[str] | None = None) -> int:
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
-    cases = tuple(case.strip() for case in args.only.split(",") if case.strip())
     if args.cpu_smoke:
         runtime, plan, name = RuntimeConfig(device="cpu", dtype="float32"), cpu_smoke_plan(), "cpu"
     else:
         runtime, plan, name = RuntimeConfig(device="cuda", dtype="bfloat16"), gpu_plan(), torch.cuda.get_device_name()
     peak = args.peak_tflops * 1e12 if args.peak_tflops else peak_bf16_flops(name)
-    print(f"paper-scale check on {name}: cases {', '.join(cases)}, budget {args.budget_s:.0f} s, "
+    print(f"paper-scale check on {name}: cases {', '.join(args.cases)}, budget {args.budget_s:.0f} s, "
           f"peak bf16 {'unknown (no MFU)' if peak is None else f'{peak / 1e12:.0f} TFLOP/s'}", flush=True)
     with tempfile.TemporaryDirectory(prefix="paper-scale-") as workdir:
         # 10 s of the budget are kept for writing the report after the last step
         env = CheckEnv(runtime, deadline=STARTED + args.budget_s - 10.0, peak_flops=peak, workdir=Path(workdir))
-        report = run_check(plan, env, cases)
+        report = run_check(plan, env, args.cases)
     report["wall_s"] = time.monotonic() - STARTED  # the whole script's, imports and start-up included
     path = write_report(report, args.out)
     print(format_table(report))
