@@ -196,3 +196,20 @@ def test_an_adrpo_llm_stage_rerun_gives_identical_logs(smoke_repo):
     sh([".venv/bin/dvc", "repro", "-f", "-s", "adrpo-llm-adrpo@0.2-1"], smoke_repo)
     for name in watched:
         assert (smoke_repo / name).read_bytes() == before[name], f"{name} changed on rerun"
+
+
+def test_the_parallel_build_gives_the_outputs_of_a_sequential_one(smoke_repo, tmp_path):
+    # the same pipeline with one lane at a time (JOBS=1): every output dvc.lock records (the executed notebooks
+    # aside: they carry timestamps) has the same hash as in the two-lane build
+    sequential = tmp_path / "sequential"
+    source = Path(__file__).resolve().parents[1]
+    subprocess.run(["bash", "scripts/figures_in_copy.sh", str(sequential), "smoke"], cwd=source, check=True,
+                   env={**os.environ, "PATH": PLAIN_PATH, "JOBS": "1"}, capture_output=True)
+
+    def outputs(repo: Path) -> dict[str, str]:
+        stages = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]
+        return {o["path"]: o["md5"] for s in stages.values() for o in s.get("outs", []) if not o["path"].startswith("executed/")}
+
+    parallel_outputs = outputs(smoke_repo)
+    assert len(parallel_outputs) > 50
+    assert outputs(sequential) == parallel_outputs

@@ -59,8 +59,8 @@ def _sections(params: dict | None):
         try:
             params = composed_params("paper")
         except ImportError as error:  # on a bare GPU machine: say what is missing before any GPU time is spent
-            raise RuntimeError(f"composing the paper profile needs DVC's Hydra integration ({error}); install the "
-                               "project's dependencies (pyproject.toml), e.g. as wheels in .wheels/") from error
+            raise RuntimeError(f"composing the paper profile needs hydra-core ({error}); install it, e.g. as wheels "
+                               "in .wheels/ (hydra-core, omegaconf, antlr4-python3-runtime)") from error
     return (validate_section(ADRPOFlowConfig, params["adrpo_flow"], "adrpo_flow"),
             validate_section(ADRPOLLMConfig, params["adrpo_llm"], "adrpo_llm"),
             validate_section(CesarConfig, params["cesar"], "cesar"))

@@ -1,8 +1,10 @@
 """Compose ``conf/`` into the flat ``params.yaml`` for one profile: ``python -m replication.pipeline.profiles PROFILE``.
 
 This is what ``dvc exp run -S profile=smoke`` does before it runs the pipeline (DVC's Hydra integration, enabled
-in ``.dvc/config``); the same DVC function is called here, so ``make params PROFILE=...`` switches the checkout
-without running anything and writes byte for byte what ``dvc exp run`` would.
+in ``.dvc/config``): Hydra composes ``conf/config.yaml`` with the profile's group and the overrides, OmegaConf
+resolves and dumps it. The same two calls are made here (without DVC, so a GPU machine with only hydra-core can
+compose a profile), and tests/test_pipeline_smoke.py checks that ``dvc exp run -S profile=smoke`` writes byte
+for byte what ``make params PROFILE=smoke`` writes.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ CONF_DIR = Path("conf")
 def compose_params(profile: str, output: str | Path = DEFAULT_PARAMS_FILE, overrides: tuple[str, ...] = (),
                    conf_dir: str | Path = CONF_DIR) -> None:
     """Write ``conf/`` composed for ``profile`` (plus Hydra ``overrides`` such as ``orw.finetune.tau=0.5``)."""
-    from dvc.utils.hydra import compose_and_dump
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
 
     if profile not in PROFILES:
         raise ConfigError(f"profile: {profile!r} is not allowed; allowed: {', '.join(PROFILES)}")
-    compose_and_dump(output, str(Path(conf_dir).resolve()), None, "config", "", [f"profile={profile}", *overrides])
+    with initialize_config_dir(str(Path(conf_dir).resolve()), version_base=None):
+        config = compose(config_name="config", overrides=[f"profile={profile}", *overrides])
+    OmegaConf.resolve(config)
+    Path(output).write_text(OmegaConf.to_yaml(config), encoding="utf-8")
 
 
 def composed_text(profile: str, conf_dir: str | Path = CONF_DIR) -> str:
