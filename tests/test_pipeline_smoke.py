@@ -20,7 +20,7 @@ pytestmark = pytest.mark.pipeline
 
 FIGURES = ["orw_mnist_grid", "orw_mnist_reward"]
 FIGURES += ["adrpo_reward_diversity", "adrpo_reward_w2", "adrpo_pareto"]
-FIGURES += ["adrpo_llm_entropy"]
+FIGURES += ["adrpo_llm_entropy", "adrpo_llm_front"]
 FIGURES += ["cesar_scaling", "cesar_slope", "cesar_radar", "cesar_ablation"]
 PLAIN_PATH = "/usr/local/bin:/usr/bin:/bin"  # a shell with no virtual environment on it
 
@@ -85,12 +85,18 @@ def test_per_step_curves_are_logged(smoke_repo):
 
 
 def test_adrpo_llm_runs_log_every_metric(smoke_repo):
-    run = smoke_repo / "runs/adrpo_llm/adrpo-beta0.2-seed0/logs/qwen3"
+    run = smoke_repo / "runs/adrpo_llm/adrpo-paper-seed0/logs/qwen3"
     train = pd.read_csv(run / "train.csv")
-    assert {"reward", "entropy", "kl", "beta_eff_mean", "beta_eff_q10", "beta_eff_q90"} <= set(train.columns)
+    assert {"reward", "entropy", "kl", "beta_eff_mean", "beta_eff_q10", "beta_eff_q90", "beta_eff_frac_negative"} <= set(
+        train.columns)
     probe = pd.read_csv(run / "probe.csv")
-    assert {"step", "reward", "entropy", "kl", "distinct_solved"} <= set(probe.columns) and probe["step"].iloc[0] == 0
-    assert "ADRPO" in (smoke_repo / "figures" / "README.md").read_text()
+    assert {"step", "reward", "solved", "top", "entropy", "kl", "distinct_solved"} <= set(probe.columns)
+    assert probe["step"].iloc[0] == 0
+    gate = json.loads((smoke_repo / "runs/adrpo_llm/base/qwen2/base.json").read_text())
+    assert {"solved", "chance_solved", "gate_passed"} <= set(gate)
+    assert (smoke_repo / "runs/adrpo_llm/adrpo-clamped-seed0/logs/qwen2/probe.csv").is_file()  # an ablation
+    report = (smoke_repo / "figures" / "README.md").read_text()
+    assert "Verdict C3" in report and "Gates" in report
 
 
 def test_make_publish_stamps_the_results_with_dvc_lock(smoke_repo):
@@ -189,11 +195,11 @@ def test_a_stage_rerun_gives_identical_metrics_and_figures(smoke_repo):
 
 
 def test_an_adrpo_llm_stage_rerun_gives_identical_logs(smoke_repo):
-    run = "runs/adrpo_llm/adrpo-beta0.2-seed1"
+    run = "runs/adrpo_llm/adrpo-paper-seed1"
     watched = [f"{run}/final.json", f"{run}/logs/qwen2/train.csv", f"{run}/logs/qwen2/probe.csv",
                f"{run}/logs/qwen3/train.csv"]
     before = {name: (smoke_repo / name).read_bytes() for name in watched}
-    sh([".venv/bin/dvc", "repro", "-f", "-s", "adrpo-llm-adrpo@0.2-1"], smoke_repo)
+    sh([".venv/bin/dvc", "repro", "-f", "-s", "adrpo-llm-adrpo@paper-1"], smoke_repo)
     for name in watched:
         assert (smoke_repo / name).read_bytes() == before[name], f"{name} changed on rerun"
 

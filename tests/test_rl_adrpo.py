@@ -69,7 +69,7 @@ def make_trainer(checkpoint, tmp_path, trainer_class=ADRPOTrainer, config_class=
     settings.update(overrides)
     trainer = trainer_class(
         model=path, reward_funcs=DigitSumReward(), args=config_class(**settings),
-        train_dataset=prompt_dataset([15, 17], 4, 4), processing_class=tokenizer,
+        train_dataset=prompt_dataset([(15, 4), (17, 4)], 4), processing_class=tokenizer,
     )
     trainer.model.train()
     trainer.current_gradient_accumulation_steps = 2  # exercise the accumulation normaliser of every loss type
@@ -105,10 +105,14 @@ def make_batch(model, advantages, with_old_logps=False):
     return batch
 
 
-def masked_aggregate(per_token, mask, loss_type, accumulation=2):
-    """TRL's reductions, written out by hand for the two kinds the tests compare against."""
+def masked_aggregate(per_token, mask, loss_type, accumulation=2, max_completion_length=5):
+    """TRL's reductions of a per-token loss, written out by hand for every supported loss type."""
     if loss_type == "grpo":  # mean over each sequence's tokens, then over sequences
         return ((per_token * mask).sum(-1) / mask.sum(-1)).mean() / accumulation
+    if loss_type == "bnpo":  # mean over all tokens of the batch
+        return (per_token * mask).sum() / mask.sum() / accumulation
+    if loss_type == "dr_grpo":  # sum over tokens / (sequences x the maximal completion length): no length bias
+        return (per_token * mask).sum() / (per_token.shape[0] * max_completion_length) / accumulation
     if loss_type == "dapo":  # sum over all tokens / tokens of the generation batch per accumulation window
         steps_per_generation = 1  # TRL's default: the gradient_accumulation_steps of the config (1 here)
         return (per_token * mask).sum() / (mask.sum() * accumulation / steps_per_generation)
@@ -137,10 +141,12 @@ def test_zero_advantages_give_grpo_loss_and_gradient_with_beta0(checkpoint, tmp_
         torch.testing.assert_close(p_ours.grad, p_theirs.grad, rtol=1e-5, atol=1e-8, msg=name)
 
 
-@pytest.mark.parametrize("loss_type", ["grpo", "dapo"])
-def test_kl_term_is_hand_computation_with_beta0_minus_advantage(checkpoint, tmp_path, loss_type):
+@pytest.mark.parametrize("loss_type", adrpo.SUPPORTED_LOSS_TYPES)
+@pytest.mark.parametrize("bias_correction", [True, False])
+def test_kl_term_is_hand_computation_with_beta0_minus_advantage(checkpoint, tmp_path, loss_type, bias_correction):
+    # non-zero advantages: beta0 - A differs from beta0 for every sample, so the correction is not zero
     advantages = [1.2, -0.8, 0.3, -0.7]
-    options = dict(loss_type=loss_type, use_bias_correction_kl=True)
+    options = dict(loss_type=loss_type, use_bias_correction_kl=bias_correction)
     ours = make_trainer(checkpoint, tmp_path, **options)  # no clamp: coefficients -1.1, 0.9, -0.2, 0.8
     no_kl = make_trainer(checkpoint, tmp_path, GRPOTrainer, GRPOConfig, beta=0.0, **options)
     batch = make_batch(ours.model, advantages, with_old_logps=True)
@@ -148,7 +154,7 @@ def test_kl_term_is_hand_computation_with_beta0_minus_advantage(checkpoint, tmp_
     loss_ours, loss_no_kl = ours._compute_loss(ours.model, batch), no_kl._compute_loss(no_kl.model, batch)
 
     logps = hand_logps(ours.model, batch)  # (B, T)
-    ratio = torch.exp(logps - batch["old_per_token_logps"])  # TRL's bias correction of the KL
+    ratio = torch.exp(logps - batch["old_per_token_logps"]) if bias_correction else 1.0  # TRL's KL bias correction
     delta = batch["ref_per_token_logps"] - logps
     kl = (torch.exp(delta) - delta - 1) * ratio  # (B, T)
     coefficients = torch.tensor([BETA0 - a for a in advantages]).unsqueeze(1)  # (B, 1)
@@ -185,6 +191,7 @@ def test_clamping_is_respected_in_loss_and_metrics(checkpoint, tmp_path):
     assert metrics["beta_eff/mean"] == [pytest.approx(0.275)]
     assert metrics["beta_eff/frac_clamped"] == [pytest.approx(0.75)]
     assert metrics["beta_eff/q50"] == [pytest.approx(0.3)]  # torch.quantile interpolates between 0.1 and 0.5
+    assert metrics["beta_eff/frac_negative"] == [pytest.approx(0.25)]  # only 0.1 - 1.5 < 0 before the clamp
 
 
 def test_training_steps_log_effective_beta(checkpoint, tmp_path):
@@ -251,3 +258,22 @@ def test_untested_trl_version_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(adrpo.trl, "__version__", "1.17.0")
     with pytest.raises(RuntimeError, match="1.16.0"):
         ADRPOTrainer(str(tmp_path / "missing"), DigitSumReward(), ADRPOConfig(output_dir=str(tmp_path), use_cpu=True, beta=BETA0))
+
+
+def test_narrowed_logprob_tiles_give_the_same_log_probabilities(checkpoint, tmp_path, monkeypatch):
+    import trl.trainer.utils as trl_utils
+
+    from replication.rl.hf_trainer import TRL_LOGPROB_TILE, fit_logprob_tiles
+
+    trainer = make_trainer(checkpoint, tmp_path)
+    batch = make_batch(trainer.model, [0.5, -0.5, 0.2, -0.2])
+    input_ids = torch.cat([batch["prompt_ids"], batch["completion_ids"]], dim=1)
+    attention_mask = torch.cat([batch["prompt_mask"], batch["completion_mask"]], dim=1)
+    monkeypatch.setattr(trl_utils, "_CHUNKED_LOGPROB_CHUNK_SIZE", TRL_LOGPROB_TILE)  # restored after the test
+    default, _, _ = trainer._get_per_token_logps_and_entropies(trainer.model, input_ids, attention_mask, 5)
+    assert fit_logprob_tiles(len(checkpoint[1])) == len(checkpoint[1]) == trl_utils._CHUNKED_LOGPROB_CHUNK_SIZE
+    narrowed, _, _ = trainer._get_per_token_logps_and_entropies(trainer.model, input_ids, attention_mask, 5)
+    torch.testing.assert_close(narrowed, default, rtol=1e-6, atol=1e-6)
+    mask = batch["completion_mask"].bool()  # TRL scores the generated tokens only (0 after the EOS)
+    torch.testing.assert_close(narrowed[mask], hand_logps(trainer.model, batch)[mask], rtol=1e-5, atol=1e-5)
+    assert fit_logprob_tiles(10**6) == TRL_LOGPROB_TILE  # a large vocabulary keeps TRL's default

@@ -43,6 +43,12 @@ def token_entropy_and_kl(
     return entropy / tokens, kl / tokens
 
 
+def scoring_chunk_size(vocab_size: int, steps: int, max_logits: int = 2**24) -> int:
+    """Samples per scoring pass so that one pass holds at most ``max_logits`` logits (64 MiB in float32), and at
+    least 16: a character vocabulary scores a whole probe at once, a 150k-token vocabulary 16 samples at a time."""
+    return max(16, max_logits // (vocab_size * (steps + 1)))
+
+
 @dataclass(frozen=True)
 class ProbeSamples:
     completions: list[str]  # decoded, special tokens dropped, prompt-major order (prompt i's samples together)
@@ -59,11 +65,12 @@ def probe_policy(
     samples_per_prompt: int,
     max_new_tokens: int,
     seed: int,
-    chunk_size: int = 16,
+    chunk_size: int | None = None,
 ) -> ProbeSamples:
     """Sample ``samples_per_prompt`` completions per prompt at temperature 1 and measure them (see module doc).
 
     Sampling runs under a forked, reseeded RNG, so probing neither depends on nor disturbs the training RNG.
+    ``chunk_size``: samples per scoring forward pass; None: ``scoring_chunk_size`` of the vocabulary.
     """
     was_training = policy.training
     policy.eval()
@@ -84,6 +91,7 @@ def probe_policy(
         mask = ~((is_eos.cumsum(dim=1) - is_eos.long()) > 0)  # (N, T)
         attention = torch.cat([encoded["attention_mask"], mask.long()], dim=1)
         steps = completion.shape[1]
+        chunk_size = chunk_size or scoring_chunk_size(policy.config.get_text_config().vocab_size, steps)
         entropy_sum = kl_sum = 0.0
         # chunks of samples: full-vocabulary logits of a whole probe at once would not fit at paper scale
         for start in range(0, sequences.shape[0], chunk_size):

@@ -14,7 +14,7 @@ from trl import SFTConfig, SFTTrainer
 
 from replication.configs.runtime import RuntimeConfig
 from replication.pipeline.runlog import MetricsLog
-from replication.rl.hf_trainer import quiet, runtime_args
+from replication.rl.hf_trainer import fit_logprob_tiles, quiet, runtime_args
 
 
 class LossCSV(TrainerCallback):
@@ -62,5 +62,6 @@ def supervised_finetune(
         trainer = quiet(SFTTrainer(
             model=model, args=config, train_dataset=dataset, processing_class=tokenizer, callbacks=[LossCSV(log)]
         ), desc="SFT")
+        fit_logprob_tiles(len(tokenizer))
         trainer.train()
     return trainer.model

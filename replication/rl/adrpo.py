@@ -116,7 +116,8 @@ class AdaptiveKLMixin:
     Put it first in the bases: ``class ADRPOTrainer(AdaptiveKLMixin, GRPOTrainer)``. It overrides two methods:
     ``_get_per_token_logps_and_entropies`` (to keep the policy log-probs of the loss's own forward pass) and
     ``_compute_loss`` (to add the correction). Metrics added per step: ``beta_eff/{mean,min,max,q10,q50,q90}``,
-    ``beta_eff/frac_clamped`` and ``adaptive_kl_loss`` (ADRPO's whole KL term, agg(beta_eff * KL)).
+    ``beta_eff/frac_clamped``, ``beta_eff/frac_negative`` (unclamped beta0 - A < 0) and ``adaptive_kl_loss``
+    (ADRPO's whole KL term, agg(beta_eff * KL)).
     """
 
     def __init__(self, *args, **kwargs):
@@ -205,6 +206,9 @@ class AdaptiveKLMixin:
         for q, value in zip(BETA_QUANTILES, quantiles.tolist()):
             metrics[f"beta_eff/q{round(q * 100)}"].append(value)
         metrics["beta_eff/frac_clamped"].append(clamped.mean().item())
+        # share of samples whose unclamped beta0 - A is negative (the KL term would reward leaving the reference)
+        negative = self.accelerator.gather((beta_unclamped.detach() < 0).float())
+        metrics["beta_eff/frac_negative"].append(negative.mean().item())
         metrics["adaptive_kl_loss"].append(self.accelerator.gather(kl_loss.detach()).mean().item())
 
 

@@ -6,6 +6,7 @@ The per-step records are the CSVs the callbacks write; on stdout a trainer shows
 
 from __future__ import annotations
 
+import trl.trainer.utils as trl_utils
 from transformers import Trainer, TrainerCallback
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
@@ -14,6 +15,27 @@ from replication.pipeline.progress import progress_bar
 from replication.pipeline.runtime import resolve_device
 
 CPU_FLOAT32 = RuntimeConfig(device="cpu", dtype="float32")
+
+# TRL 1.16's default tile width (vocabulary entries) of its chunked log-probability kernel, read at import
+TRL_LOGPROB_TILE = trl_utils._CHUNKED_LOGPROB_CHUNK_SIZE
+
+
+def fit_logprob_tiles(vocab_size: int) -> int:
+    """HACK (TRL 1.16 internals, no public option): narrow the tile of TRL's chunked log-probability kernel to
+    the vocabulary when the vocabulary is smaller than the tile, and return the width set.
+
+    TRL's SFTTrainer and GRPOTrainer score tokens with that kernel, which allocates a (tokens x tile) buffer on
+    every forward and backward, 32768 entries wide whatever the vocabulary: for the 47-character vocabulary of the
+    tiny models, 700 times the logits. Under ``torch.use_deterministic_algorithms`` (every stage) torch also fills
+    each new buffer, so the SFT of a base model spent 55 s in page faults beside 27 s of compute, and the
+    allocation was half of a GRPO step even without it (68 -> 26 ms per step, tests and benchmarks in
+    docs/adrpo-llm.md). One tile covers the whole vocabulary either way, so the computation is the same. The width
+    is a module global read at call time, so this sets it for the whole process; a vocabulary at least as large
+    as TRL's tile gets TRL's default back.
+    """
+    width = min(TRL_LOGPROB_TILE, vocab_size)
+    trl_utils._CHUNKED_LOGPROB_CHUNK_SIZE = width
+    return width
 
 
 def runtime_args(runtime: RuntimeConfig | None = None) -> dict:

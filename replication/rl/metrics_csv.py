@@ -13,7 +13,7 @@ from transformers import TrainerCallback
 
 from replication.pipeline.runlog import MetricsLog
 
-BETA_COLUMNS = ("mean", "min", "max", "q10", "q50", "q90", "frac_clamped")
+BETA_COLUMNS = ("mean", "min", "max", "q10", "q50", "q90", "frac_clamped", "frac_negative")
 # CSV column -> key in the trainer's log dict
 TRAINER_KEYS = {
     "reward": "reward",
@@ -33,7 +33,7 @@ def metrics_row(step: int, logs: dict, fixed_beta: float | None) -> dict:
         row[column] = None if value is None else float(value)
     if fixed_beta is not None and row["beta_eff_mean"] is None:
         for name in BETA_COLUMNS:
-            row[f"beta_eff_{name}"] = 0.0 if name == "frac_clamped" else float(fixed_beta)
+            row[f"beta_eff_{name}"] = 0.0 if name.startswith("frac_") else float(fixed_beta)
     return row
 
 
