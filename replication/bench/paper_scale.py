@@ -85,10 +85,11 @@ def gpu_plan(params: dict | None = None) -> CheckPlan:
         warmup_steps=1, timed_steps=3,
     )
     rl = llm_cfg.rl
+    compared = llm_cfg.adrpo_variants[llm_cfg.sweep.adrpo_compared[0]]  # the ADRPO configuration the verdict tests
     lm = LMPlan(
         (QWEN2_0_5B, QWEN3_0_6B), prompts_per_step=4, num_generations=rl.num_generations, prompt_tokens=128,
-        max_completion_length=128, lr=rl.lr, beta=max(llm_cfg.sweep.adrpo_beta0s), beta_min=rl.adrpo_beta_min,
-        beta_max=rl.adrpo_beta_max, loss_type=rl.loss_type, warmup_steps=1, timed_steps=2,
+        max_completion_length=128, lr=rl.lr, beta=compared.beta0, beta_min=compared.beta_min,
+        beta_max=compared.beta_max, loss_type=rl.loss_type, warmup_steps=1, timed_steps=2,
         paper_batch=f"{rl.prompts_per_step} x {rl.num_generations}, {rl.max_completion_length} new",
     )
     grpo = cesar_cfg.grpo
