@@ -19,16 +19,18 @@
 # $$ r(x) = \sum_{k \in \{0,2,4,6,8\}} \mathrm{softmax}(f(x))_k \in [0, 1]. $$
 #
 # Its penultimate features also measure diversity later (mean pairwise distance). The held-out accuracy below
-# says how far the reward can be trusted.
+# says how far the reward can be trusted, and it is the first **gate**: below `gates.classifier_accuracy.min`
+# the fine-tuning stages refuse to start (a reward that misjudges digits would make every result noise).
 
 # %% tags=["parameters"]
 params_file = "params.yaml"
 
 # %%
 from replication import configs
-from replication.configs.orw import ARTIFACTS, ORWConfig
+from replication.configs.orw import ARTIFACTS, METRICS, ORWConfig
 from replication.configs.runtime import RuntimeConfig
 from replication.data.digits import load_split
+from replication.eval.gates import gate_metrics
 from replication.models.digit_classifier import DigitClassifier, accuracy, train_digit_classifier
 from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import MetricsLog, write_metrics
@@ -54,5 +56,8 @@ snapshot(cfg.classifier, ARTIFACTS / "classifier" / "run_config.json")
 
 # %%
 held_out_accuracy = accuracy(classifier, split["test_images"], split["test_labels"])
-write_metrics("metrics/orw/classifier.json", {"held_out_accuracy": held_out_accuracy})
-print(f"held-out accuracy: {held_out_accuracy:.3f}")
+window = cfg.gates.classifier_accuracy
+gate = gate_metrics("classifier_accuracy", held_out_accuracy, window.min, window.max)
+write_metrics(METRICS / "classifier.json", {"held_out_accuracy": held_out_accuracy, **gate})
+print(f"held-out accuracy {held_out_accuracy:.3f} on {len(split['test_labels'])} digits: gate "
+      f"[{window.min:g}, {window.max:g}) {'passed' if gate['classifier_accuracy_passed'] else 'FAILED'}")

@@ -9,6 +9,8 @@ import pytest
 import torch
 
 from replication.data.digits import load_digits, load_sklearn_digits, read_idx, split_train_test
+from replication.flow.digit_pool import grid_samples
+from replication.flow.pretrain import drop_conditions
 from replication.flow.sampling import sample_euler
 from replication.models.class_flow import ClassConditionedFlow
 from replication.models.digit_classifier import DigitClassifier
@@ -91,3 +93,33 @@ def test_even_digit_reward_sums_even_class_probabilities():
     reward = EvenDigitReward(classifier)(torch.zeros(2, 1, 8, 8))
     # softmax = [4, 1, ...] / 13; even classes 0, 2, 4, 6, 8 -> (4 + 4) / 13
     torch.testing.assert_close(reward, torch.full((2,), 8.0 / 13.0))
+
+
+def test_null_class_adds_one_label_and_survives_save_pretrained(tmp_path):
+    torch.manual_seed(0)
+    model = ClassConditionedFlow(sample_size=8, num_layers=1, num_attention_heads=1, attention_head_dim=8, null_class=True)
+    assert model.null_label == 10 and model.label_embedding.num_embeddings == 11
+    model.save_pretrained(tmp_path / "m")
+    loaded = ClassConditionedFlow.from_pretrained(tmp_path / "m")
+    x, sigma, labels = torch.randn(2, 1, 8, 8), torch.tensor([0.3, 0.9]), torch.tensor([10, 4])
+    torch.testing.assert_close(model(x, sigma, labels), loaded(x, sigma, labels))
+    with pytest.raises(ValueError, match="no null class"):
+        tiny_flow().null_label
+
+
+def test_drop_conditions_replaces_the_drawn_share_by_the_null_label():
+    labels = torch.arange(8)
+    draws = torch.rand(8, generator=torch.Generator().manual_seed(5))  # what drop_conditions draws first
+    dropped = drop_conditions(labels, 0.5, 10, torch.Generator().manual_seed(5))
+    assert dropped.tolist() == [10 if d < 0.5 else k for k, d in zip(range(8), draws.tolist())]
+    assert drop_conditions(labels, 0.0, 10, torch.Generator()).tolist() == labels.tolist()
+    assert drop_conditions(labels, 1.0, 10, torch.Generator()).tolist() == [10] * 8
+
+
+def test_grid_samples_conditioned_on_digits_or_on_one_label():
+    model = ClassConditionedFlow(sample_size=8, num_layers=1, num_attention_heads=1, attention_head_dim=8, null_class=True)
+    assert grid_samples(model, rows=2, sampling_steps=2, seed=0).shape == (20, 1, 8, 8)
+    unconditional = grid_samples(model, rows=2, sampling_steps=2, seed=0, label=model.null_label, columns=3)
+    assert unconditional.shape == (6, 1, 8, 8)
+    with pytest.raises(ValueError, match="10 columns"):
+        grid_samples(model, rows=2, sampling_steps=2, seed=0, columns=3)

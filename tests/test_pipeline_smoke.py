@@ -18,7 +18,7 @@ import yaml
 
 pytestmark = pytest.mark.pipeline
 
-FIGURES = ["orw_mnist_grid", "orw_mnist_reward"]
+FIGURES = ["orw_mnist_grid", "orw_mnist_reward", "orw_tradeoff"]
 FIGURES += ["adrpo_reward_diversity", "adrpo_reward_w2", "adrpo_pareto"]
 FIGURES += ["adrpo_llm_entropy", "adrpo_llm_front"]
 FIGURES += ["cesar_scaling", "cesar_slope", "cesar_radar", "cesar_ablation"]
@@ -80,7 +80,8 @@ def test_metrics_are_listed_by_dvc_and_finite(smoke_repo):
 
 def test_per_step_curves_are_logged(smoke_repo):
     steps = pd.read_csv(smoke_repo / "runs/orw/finetune/alpha0.3-seed0/steps.csv")
-    assert {"step", "loss", "reward", "class_entropy", "feature_diversity", "w2"} <= set(steps.columns)
+    assert {"step", "loss", "reward", "class_entropy", "even_class_entropy", "within_class_diversity", "feature_diversity",
+            "w2"} <= set(steps.columns)
     assert steps["step"].iloc[0] == 0 and len(steps) >= 2
 
 
@@ -128,8 +129,10 @@ def test_editing_a_value_the_profile_uses_reruns_exactly_the_stages_that_read_it
         status = dvc_status(smoke_repo)
     finally:
         sh(["git", "checkout", "params.yaml"], smoke_repo)
-    alphas, seeds = (yaml.safe_load((smoke_repo / "params.yaml").read_text())["orw"]["sweep"][k] for k in ("alphas", "seeds"))
-    assert status == {f"orw-finetune@{a}-{s}" for a in alphas for s in seeds}
+    orw = yaml.safe_load((smoke_repo / "params.yaml").read_text())["orw"]
+    alphas, seeds = orw["sweep"]["alphas"], orw["sweep"]["seeds"]
+    controls = {f"orw-control@{t}-{s}" for t in orw["control"]["taus"] for s in orw["control"]["seeds"]}
+    assert status == {f"orw-finetune@{a}-{s}" for a in alphas for s in seeds} | controls
 
 
 def test_a_sweep_value_reaches_only_its_runs_and_the_figures(smoke_repo):
@@ -144,7 +147,7 @@ def test_a_sweep_value_reaches_only_its_runs_and_the_figures(smoke_repo):
 def test_editing_another_profiles_value_reruns_nothing(smoke_repo):
     # a paper-profile value, and a tiny value that the smoke profile overrides
     for conf_file, old, new in [("conf/profile/paper.yaml", "steps: 20000", "steps: 30000"),
-                                ("conf/orw.yaml", "steps: 1000", "steps: 1200")]:
+                                ("conf/orw.yaml", "steps: 2000", "steps: 2400")]:
         path = smoke_repo / conf_file
         assert old in path.read_text()
         path.write_text(path.read_text().replace(old, new, 1))

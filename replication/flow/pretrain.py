@@ -29,6 +29,15 @@ def draw_sigmas(batch_size: int, scheme: str, generator: torch.Generator) -> tor
     )
 
 
+def drop_conditions(
+    conditions: torch.Tensor, probability: float, null_condition: int, generator: torch.Generator
+) -> torch.Tensor:
+    """Condition dropout (classifier-free guidance training, Ho & Salimans 2022): each condition is replaced by
+    ``null_condition`` with ``probability``, so that one model learns p(x | c) and p(x) together. (B,) -> (B,)."""
+    dropped = torch.rand(conditions.shape[0], generator=generator) < probability  # (B,), on the CPU generator
+    return torch.where(dropped.to(conditions.device), torch.full_like(conditions, null_condition), conditions)
+
+
 def train_base_flow(
     model: ClassConditionedFlow,
     images: torch.Tensor,
@@ -41,7 +50,13 @@ def train_base_flow(
     log: MetricsLog,
     runtime: RuntimeConfig,
     log_every: int = 10,
+    condition_dropout: float = 0.0,
+    null_condition: int | None = None,
 ) -> ClassConditionedFlow:
+    """Flow matching on (images, labels); with ``condition_dropout`` > 0 a share of each batch's labels becomes
+    ``null_condition`` (see ``drop_conditions``). At 0 (the default) no extra random numbers are drawn."""
+    if condition_dropout > 0 and null_condition is None:
+        raise ValueError("condition_dropout > 0 needs the null_condition that replaces a dropped label")
     accelerator = make_accelerator(runtime, generator)
     device = accelerator.device
     images, labels = images.to(device), labels.to(device)
@@ -55,9 +70,12 @@ def train_base_flow(
         x1 = images[index]
         noise = torch.randn(x1.shape, generator=generator).to(device)
         sigma = draw_sigmas(batch_size, timestep_sampling, generator).to(device)
+        condition = labels[index]
+        if condition_dropout > 0:
+            condition = drop_conditions(condition, condition_dropout, null_condition, generator)
         x_sigma, u = interpolate(x1, noise, sigma)
         with autocast(runtime):
-            v_theta = model(x_sigma, sigma, labels[index])
+            v_theta = model(x_sigma, sigma, condition)
         loss = flow_matching_loss(v_theta.float(), u)
         optimizer.zero_grad()
         accelerator.backward(loss)

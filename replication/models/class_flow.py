@@ -4,6 +4,11 @@ SD3 conditions on a pooled text vector (added to the timestep embedding) and on 
 attention). Here a learned label embedding plays both parts: it is the pooled projection and a one-token
 "caption". Velocity convention is diffusers': x_sigma = (1 - sigma) x + sigma * noise, v = noise - x,
 timestep = 1000 * sigma.
+
+With ``null_class=True`` the embedding has one more row, label ``null_label`` (= ``num_classes``): "no label". A model
+trained with some labels replaced by it (classifier-free-guidance style condition dropout) is at once class-conditioned
+(labels 0..9) and unconditional (``null_label``): ORW-CFM-W2's even-digit task fine-tunes the unconditional part, where
+the model chooses the digit itself.
 """
 
 from __future__ import annotations
@@ -26,10 +31,11 @@ class ClassConditionedFlow(ModelMixin, ConfigMixin):
         num_layers: int = 2,
         num_attention_heads: int = 2,
         attention_head_dim: int = 32,
+        null_class: bool = False,
     ):
         super().__init__()
         width = num_attention_heads * attention_head_dim
-        self.label_embedding = nn.Embedding(num_classes, width)
+        self.label_embedding = nn.Embedding(num_classes + int(null_class), width)
         self.transformer = SD3Transformer2DModel(
             sample_size=sample_size,
             patch_size=patch_size,
@@ -43,6 +49,13 @@ class ClassConditionedFlow(ModelMixin, ConfigMixin):
             pooled_projection_dim=width,
             pos_embed_max_size=sample_size // patch_size,
         )
+
+    @property
+    def null_label(self) -> int:
+        """The "no label" index (unconditional generation); only models built with ``null_class=True`` have one."""
+        if not self.config.null_class:
+            raise ValueError("this ClassConditionedFlow has no null class; build it with null_class=True")
+        return self.config.num_classes
 
     def forward(self, x_sigma: torch.Tensor, sigma: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Velocity v(x_sigma, sigma, label): x_sigma (B, C, H, W), sigma (B,) in [0, 1], labels (B,)."""

@@ -1,89 +1,184 @@
-"""The digits experiment's section of figures/README.md: measured numbers beside the paper's, and a verdict
-computed from those numbers (never written by hand)."""
+"""The digits experiment's section of figures/README.md: gates, measured numbers with their intervals beside the
+paper's, and the verdicts computed by ``replication.eval.orw_claims`` (never written by hand)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
-COLUMNS = ["reward", "even_fraction", "class_entropy", "feature_diversity", "w2"]
-SIMILAR_REWARD = 0.05  # "a similar reward": within this much mean P(even) of the unregularised run
+from replication.eval.orw_claims import effects, orw_verdicts, seed_means
+from replication.eval.stats import Verdict, difference_of_means, mean_interval, verdict_table
+
+COLUMNS = [  # (metric, table header) of the final table
+    ("reward", "reward P(even)"),
+    ("even_class_entropy", "even-digit entropy (max 1.61)"),
+    ("class_entropy", "class entropy (max 2.30)"),
+    ("within_class_diversity", "within-class diversity"),
+    ("w2", "W2 proxy"),
+]
+GATE_NAMES = {
+    "classifier_accuracy": "reward classifier, held-out accuracy",
+    "base_reward": "base model's reward (room to improve)",
+    "base_class_entropy": "base model's class entropy (something to collapse)",
+    "strongest_pull": "pull of the largest alpha at the base's reward (alpha bites)",
+}
 
 
-def final_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """Last logged step of every run, then mean and half-range over seeds, one row per alpha."""
-    last = runs.sort_values("step").groupby(["alpha", "seed"]).tail(1)
-    grouped = last.groupby("alpha")[COLUMNS]
-    return grouped.mean().join((grouped.max() - grouped.min()) / 2, rsuffix="_spread")
+@dataclass(frozen=True)
+class Setting:
+    """What the section says about the run it reports."""
+
+    profile: str
+    tau: float
+    steps: int
+    eval_samples: int
+    reward_margin: float
+    labels: dict[float, str]  # alpha -> "alpha = 3.65 (paper 0.3)"
 
 
-def collapse_verdict(table: pd.DataFrame, start_entropy: float) -> str:
-    """Did alpha = 0 lose diversity that alpha > 0 kept, at a similar reward? A difference counts as clear only
-    when it exceeds the two runs' seed spreads added (with two seeds, the half-ranges)."""
-    if 0.0 not in table.index or len(table.index) < 2:
-        return "Not tested: the sweep needs alpha = 0 and at least one alpha > 0."
-    free = table.loc[0.0]
-    verdicts, clear = [], True
-    for alpha, row in table.drop(index=0.0).iterrows():
-        gain = row["feature_diversity"] - free["feature_diversity"]
-        noise = row["feature_diversity_spread"] + free["feature_diversity_spread"]
-        kept = gain > 0 and row["class_entropy"] >= free["class_entropy"]
-        similar = row["reward"] >= free["reward"] - SIMILAR_REWARD
-        clear = clear and kept and similar and gain > noise
-        verdicts.append(
-            f"alpha = {alpha:g}: diversity {'above' if kept else 'NOT above'} alpha = 0's "
-            f"(feature {row['feature_diversity']:.2f} vs {free['feature_diversity']:.2f}, a gain of {gain:+.2f} "
-            f"{'beyond' if gain > noise else 'within'} the seed spread {noise:.2f}; class entropy "
-            f"{row['class_entropy']:.2f} vs {free['class_entropy']:.2f}) at "
-            f"{'a similar' if similar else 'a LOWER'} reward ({row['reward']:.3f} vs {free['reward']:.3f})."
-        )
-    ordered = all("NOT" not in v and "LOWER" not in v for v in verdicts)
-    if ordered and clear:
-        head = "**The paper's claim held at this scale.**"
-    elif ordered:
-        head = (
-            "**The paper's claim held in direction only at this scale**: every alpha > 0 kept more diversity "
-            "than alpha = 0, but the gaps are within the spread over seeds."
-        )
-    else:
-        head = "**The paper's claim did not hold at this scale.**"
-    lowest = table["class_entropy"].min()
-    collapse = (
-        f"Every alpha narrowed the digits drawn: class entropy fell from {start_entropy:.2f} at step 0 to "
-        f"{lowest:.2f}-{table['class_entropy'].max():.2f} (log 5 = 1.61 would be all five even digits equally)."
+def gate_subset(metrics: dict[str, float]) -> dict[str, float]:
+    """The flat gate entries (name, name_min, name_max, name_passed) of the gates in ``GATE_NAMES`` found in ``metrics``."""
+    keys = [name + suffix for name in GATE_NAMES for suffix in ("", "_min", "_max", "_passed")]
+    return {key: metrics[key] for key in keys if key in metrics}
+
+
+def gate_rows(gates: dict[str, float]) -> str:
+    """One table row per gate found in ``gates`` (flat gate metrics: name, name_min, name_max, name_passed)."""
+    rows = []
+    for name, what in GATE_NAMES.items():
+        if name in gates:
+            passed = "passed" if gates[f"{name}_passed"] == 1 else "**FAILED**"
+            rows.append(f"| {what} | {gates[name]:.3f} | [{gates[f'{name}_min']:g}, {gates[f'{name}_max']:g}) | {passed} |")
+    return "\n".join(rows)
+
+
+def first_seed(finals: pd.DataFrame) -> pd.DataFrame:
+    """One row per alpha (its lowest seed), indexed and sorted by alpha: what every seed shares (pull, paper alpha)."""
+    return finals.sort_values("seed").groupby("alpha").head(1).set_index("alpha").sort_index()
+
+
+def run_labels(finals: pd.DataFrame) -> dict[float, str]:
+    """alpha -> "alpha = 3.65 (paper 0.3)", in increasing alpha."""
+    return {a: f"alpha = {a:g} (paper {r.paper_alpha:.2g})" for a, r in first_seed(finals).iterrows()}
+
+
+def pull_rows(finals: pd.DataFrame, labels: dict[float, str]) -> str:
+    first = first_seed(finals)
+    return "\n".join(
+        f"| {labels[a]} | {r.pull_at_base_reward:.1%} | {r.pull_at_optimum:.1%} |" for a, r in first.iterrows()
     )
-    return head + "\n\n" + "\n".join(f"- {v}" for v in verdicts) + "\n\n" + collapse
 
 
-def orw_section(runs: pd.DataFrame, classifier_accuracy: float, profile: str) -> str:
-    table = final_table(runs)
-    start = runs[runs["step"] == 0][COLUMNS[:-1]].mean()
-    rows = "\n".join(
-        f"| {alpha:g} | {r.reward:.3f} ± {r.reward_spread:.3f} | {r.class_entropy:.2f} ± {r.class_entropy_spread:.2f}"
-        f" | {r.feature_diversity:.2f} ± {r.feature_diversity_spread:.2f} | {r.w2:.4f} ± {r.w2_spread:.4f} |"
-        for alpha, r in table.iterrows()
+def final_rows(finals: pd.DataFrame, labels: dict[float, str]) -> str:
+    means = seed_means(finals, [metric for metric, _ in COLUMNS])
+    return "\n".join(
+        f"| {labels[a]} | {int((finals['alpha'] == a).sum())} | "
+        + " | ".join(means[a][m].format(3, signed=False) for m, _ in COLUMNS) + " |"
+        for a in means
     )
-    steps = int(runs["step"].max())
-    return f"""## ORW-CFM-W2 on handwritten digits (profile `{profile}`)
+
+
+def effect_rows(finals: pd.DataFrame, labels: dict[float, str]) -> str:
+    gaps = effects(finals, [metric for metric, _ in COLUMNS])
+    return "\n".join(f"| {labels[a]} | " + " | ".join(gaps[a][m].format(3) for m, _ in COLUMNS) + " |" for a in gaps)
+
+
+def control_rows(finals: pd.DataFrame, control: pd.DataFrame) -> str:
+    """The reward-free control beside alpha = 0: means over seeds [95% interval], and their difference."""
+    unregularised = finals[finals["alpha"] == 0.0]
+    cells = {
+        f"no reward (tau 0), {len(control)} seeds": [mean_interval(control[m].tolist()).format(3, signed=False)
+                                                   for m, _ in COLUMNS],
+        f"alpha = 0 (tau of the sweep), {len(unregularised)} seeds": [
+            mean_interval(unregularised[m].tolist()).format(3, signed=False) for m, _ in COLUMNS],
+        "alpha = 0 - no reward": [difference_of_means(unregularised[m].tolist(), control[m].tolist()).format(3)
+                                  for m, _ in COLUMNS],
+    }
+    return "\n".join(f"| {name} | " + " | ".join(values) + " |" for name, values in cells.items())
+
+
+def control_block(finals: pd.DataFrame, control: pd.DataFrame | None) -> str:
+    if control is None or control.empty:
+        return ""
+    headers = " | ".join(header for _, header in COLUMNS)
+    return f"""**Control: the online loop without reward** (alpha = 0 at tau = 0, every weight 1; the model is fine-tuned
+on its own samples and nothing else). What it loses, the loop loses by itself; C6 asks whether alpha = 0 loses more.
+
+| runs | {headers} |
+|---|{'---|' * len(COLUMNS)}
+{control_rows(finals, control)}
+
+"""
+
+
+def verdict_block(verdicts: list[Verdict] | None, failed: list[str]) -> str:
+    if failed:
+        return (f"**Not tested**: gate(s) {', '.join(failed)} failed, so the sweep cannot show the paper's effect "
+                "(see the gates above); no verdict is computed.")
+    return verdict_table(verdicts)
+
+
+def orw_section(finals: pd.DataFrame, base: dict[str, float], gates: dict[str, float], setting: Setting,
+                control: pd.DataFrame | None = None) -> str:
+    failed = [name for name in GATE_NAMES if name in gates and gates[f"{name}_passed"] != 1]
+    verdicts = None if failed else orw_verdicts(finals, base, setting.reward_margin, setting.eval_samples, control)
+    seeds = finals.groupby("alpha")["seed"].nunique()
+    seed_text = f"{seeds.min()} seeds" if seeds.min() == seeds.max() else f"{seeds.min()}-{seeds.max()} seeds"
+    headers = " | ".join(header for _, header in COLUMNS)
+    return f"""## ORW-CFM-W2 on handwritten digits (profile `{setting.profile}`)
+
+The base generator draws digits unconditionally (its null label); ORW-CFM-W2 fine-tunes it online for
+{setting.steps} steps at tau = {setting.tau:g} towards the reward P(even) of a digit classifier, once per alpha and
+seed ({seed_text} per alpha). Every model is measured on the same {setting.eval_samples}
+fresh samples' noise. Intervals are 95% bootstrap intervals over seeds (`replication/eval/stats.py`).
+
+**Gates** (preconditions; the stages after them refuse to start when one fails):
+
+| gate | measured | required | |
+|---|---|---|---|
+{gate_rows(gates)}
+
+**What alpha does here**: the per-sample optimum of the loss is v* = (w u + alpha v_ref) / (w + alpha) with
+w = exp(tau r), so alpha pulls v* the fraction alpha / (w + alpha) of the way back to the reference. The tiny
+alphas are the paper's (at its tau = 0.5) rescaled to the same pull at r = 1:
+
+| alpha | pull at the base's reward {base['reward']:.3f} | pull at r = 1 |
+|---|---|---|
+{pull_rows(finals, setting.labels)}
 
 ![sample grids](orw_mnist_grid.png)
 
-`orw_mnist_grid`: final samples of each alpha's fine-tuned model (seed shown in params `orw.figures.grid_seed`),
-column k conditioned on digit k, all from the same noise; the base model first. Paper: MNIST "even digits",
-alpha = 0 collapses onto copies of one digit, 0.3 is balanced, 0.8 keeps the most diversity.
+`orw_mnist_grid`: unconditional samples of the base model and of each alpha's fine-tuned model (one seed), all from
+the same noise. Paper: MNIST "even digits", alpha = 0 collapses onto copies of one digit, 0.3 is balanced, 0.8
+keeps the most diversity.
 
 ![reward and diversity](orw_mnist_reward.png)
 
-`orw_mnist_reward`: mean reward P(even), class-histogram entropy, classifier-feature diversity and the W2 proxy
-vs step, mean over seeds with the min-max band; dashed line = the optimum reward 1. Paper: reward rises from
-about 0.43 to about 1.0 in about 10k steps for every alpha.
+`orw_mnist_reward`: reward, even-digit entropy, within-class diversity and the W2 proxy against the fine-tuning
+step, measured on each refresh's pool; mean over seeds with its 95% band; dashed line = the optimum reward 1.
+Paper: reward rises from about 0.43 to about 1.0 in about 10k steps for every alpha.
 
-Measured after {steps} fine-tuning steps (mean ± half-range over seeds). Base model at step 0: reward
-{start.reward:.3f}, class entropy {start.class_entropy:.2f} (log 10 = 2.30), feature diversity
-{start.feature_diversity:.2f}. Reward classifier held-out accuracy {classifier_accuracy:.3f}.
+![reward against diversity](orw_tradeoff.png)
 
-| alpha | reward (paper ≈ 1.0) | class entropy | feature diversity | W2 proxy |
-|---|---|---|---|---|
-{rows}
+`orw_tradeoff`: final reward against final diversity, one small point per seed, the mean per alpha with its 95%
+interval on both axes, the base model as a star.
 
-{collapse_verdict(table, start.class_entropy)}
+**Final evaluation** (mean over seeds [95% interval]); base model: reward {base['reward']:.3f}, even-digit
+entropy {base['even_class_entropy']:.2f}, class entropy {base['class_entropy']:.2f}, within-class diversity
+{base['within_class_diversity']:.2f}.
+
+| alpha | seeds | {headers} |
+|---|---|{'---|' * len(COLUMNS)}
+{final_rows(finals, setting.labels)}
+
+**Effect sizes** against alpha = 0 (difference of means over seeds [95% interval]):
+
+| alpha | {headers} |
+|---|{'---|' * len(COLUMNS)}
+{effect_rows(finals, setting.labels)}
+
+{control_block(finals, control)}**Verdicts** (computed; C1's reward margin {setting.reward_margin:g} P(even), docs/orw.md says why):
+
+{verdict_block(verdicts, failed)}
 """
