@@ -14,13 +14,12 @@
 # # 20 · ADRPO (flow) · Captioned shapes
 #
 # The compositional image set the ADRPO experiment trains on, generated offline. Each 24 x 24 image holds two
-# objects (4 colours x the profile's shapes: squares and crosses on tiny) side by side or stacked; its caption
-# names both and their relation, e.g.
-# *a red cross left of a blue square*. A *scene* (layout, first object, second object) gets one caption per
-# relation word the task uses: the tiny profile uses *left of* and *above* only, so the first-named object is
-# always the left or top one (with *right of* and *below* too, the base generator swapped the two objects half
-# the time and its reward stayed near chance; its triangles came out as blobs; docs/adrpo-flow.md). A share of the
-# scenes (112 with two shapes) is held out, so the
+# objects (4 colours x the profile's shapes) side by side or stacked; its caption names both and their
+# relation, e.g. *a red cross left of a blue square*. A *scene* (layout, first object, second object) gets one
+# caption per relation word the task uses. The tiny profile keeps the task within reach of a small base model
+# (docs/adrpo-flow.md): the words *left of* and *above* only, so the first-named object is always the left or
+# top one (with *right of* and *below* too, the base swapped the two objects half the time), and squares and
+# crosses only (its triangles came out as blobs): 112 scenes. A share of the scenes is held out, so the
 # held-out prompts are compositions no training image shows. Labels per image: the layout and the colour and
 # shape in each slot (left/top, right/bottom), which the reward classifier learns.
 
@@ -49,6 +48,6 @@ print(f"{len(train_scenes)} training scenes ({len(shapes.prompts_of(train_scenes
 # A few training images with their captions:
 
 # %%
-from replication.plots.adrpo_flow import image_grid_figure
+from replication.plots.adrpo_flow_samples import image_grid_figure
 
 image_grid_figure({caption: image for caption, image in zip(train.captions[:8], train.images[:8])});

@@ -82,7 +82,7 @@ base_eval
 
 # %%
 from replication.flow.prompt_pool import grid_samples
-from replication.plots.adrpo_flow import sample_grid_figure
+from replication.plots.adrpo_flow_samples import sample_grid_figure
 
 heldout = torch.tensor(split["heldout_prompts"])
 shape = (3, cfg.data.image_size, cfg.data.image_size)

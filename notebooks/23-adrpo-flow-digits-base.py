@@ -60,7 +60,7 @@ base_eval
 
 # %%
 from replication.flow.prompt_pool import grid_samples
-from replication.plots.adrpo_flow import sample_grid_figure
+from replication.plots.adrpo_flow_samples import sample_grid_figure
 
 images, shown = grid_samples(bed.setup.reference, bed.splits["train"], 10, 8, cfg.digits.sampling_steps, bed.setup.shape)
 sample_grid_figure({"base model": images}, [bed.prompts[i] for i in shown], 8);

@@ -22,8 +22,9 @@
 #   over seeds, each method's front through its Pareto-optimal points.
 #
 # The claim (C2): ADRPO's front lies above each baseline's. For two fronts $f_a, f_b$ (the best reward a method
-# reaches while keeping diversity, or $-\log_{10} W_2$, at least at level $\ell$; linear between its
-# Pareto-optimal configurations) the effect is the mean gap over $L$ levels spread over the range both reach,
+# reaches while keeping diversity at least $\ell$, or $W_2$ at most $\ell$; linear between its Pareto-optimal
+# configurations and the pre-trained model, which every method approaches as its regularisation grows) the
+# effect is the mean gap over $L$ levels spread over the range both reach,
 #
 # $$ \Delta = \frac{1}{L} \sum_{\ell} \big( f_{\text{ADRPO}}(\ell) - f_{\text{baseline}}(\ell) \big), $$
 #
@@ -62,7 +63,8 @@ pd.DataFrame(gates).T
 
 # %%
 verdicts = {testbed: testbed_verdicts(finals[finals["testbed"] == testbed], steps[steps["testbed"] == testbed],
-                                      n_items=int(gates[testbed]["eval_samples"])) for testbed in TESTBEDS}
+                                      n_items=int(gates[testbed]["eval_samples"]), base=gates[testbed])
+            for testbed in TESTBEDS}
 for testbed, judged in verdicts.items():
     print(testbed)
     for item in judged:
@@ -84,7 +86,7 @@ from replication.configs.adrpo_flow import ARTIFACTS
 from replication.data import shapes
 from replication.flow.prompt_pool import grid_samples
 from replication.models.text_flow import PromptConditionedFlow
-from replication.plots.adrpo_flow import sample_grid_figure
+from replication.plots.adrpo_flow_samples import sample_grid_figure
 
 if cfg.paper_models.generator == "toy":
     _, split = shapes.load_split(ARTIFACTS / "data")

@@ -53,6 +53,15 @@ def test_front_gap_interval_is_the_point_gap_with_bounds_around_it():
     assert interval.low < 0.2 < interval.high and interval.low > 0  # a clear gap: the interval excludes 0
 
 
+def test_an_anchor_is_a_fixed_point_of_both_fronts():
+    # a: (1, 0.9); b: (0, 1.0); both end at the anchor (2, 0.5): levels 1, 1.5, 2
+    a, b = [([1.0, 1.0], [0.9, 0.9])], [([0.0, 0.0], [1.0, 1.0])]
+    interval, levels = front_gap_interval(a, b, n_levels=3, anchor=(2.0, 0.5))
+    assert levels.tolist() == [1.0, 1.5, 2.0]
+    # f_a: 0.9, 0.7, 0.5;  f_b (through (0, 1) and (2, 0.5)): 0.75, 0.625, 0.5
+    assert interval.estimate == pytest.approx(((0.9 - 0.75) + (0.7 - 0.625) + 0.0) / 3)
+
+
 def test_front_gap_interval_without_overlap_or_seeds_is_unbounded():
     interval, levels = front_gap_interval([([1.0, 1.2], [0.5, 0.6])], [([3.0, 3.2], [0.4, 0.5])])
     assert len(levels) == 0 and not np.isfinite(interval.low)

@@ -195,7 +195,9 @@ def test_params_section_validates_for_every_profile_and_rejects_typos():
     tiny = validate_section(ADRPOFlowConfig, composed_params("tiny")["adrpo_flow"], "adrpo_flow")
     for sweep in (tiny.sweep, tiny.digits.sweep):
         methods = [parse_run(run)[0] for run in sweep.runs]
-        assert all(methods.count(m) >= 3 for m in ("adrpo", "orw", "fixed_beta")) and len(sweep.seeds) >= 3
+        # two or more coefficients per W2-regularised method (with the pre-trained model, three points per front)
+        assert all(methods.count(m) >= 2 for m in ("adrpo", "orw", "fixed_beta")) and "dpo" in methods
+        assert len(sweep.seeds) >= 3
     assert tiny.finetune.samples_per_prompt >= 8 and tiny.digits.finetune.samples_per_prompt >= 8
     for evaluation in (tiny.evaluation, tiny.digits.evaluation):
         assert evaluation.prompts * evaluation.samples_per_prompt >= 512

@@ -138,9 +138,10 @@ def _shape_mask(shape: int, size: int, cy: float, cx: float, radius: float) -> n
     if name == "square":
         side = radius * 0.85  # a little smaller than the box, so that squares do not dwarf the other shapes
         return (np.abs(dy) <= side) & (np.abs(dx) <= side)
-    if name == "cross":  # a plus sign; arms about 2 pixels thick
+    if name == "cross":  # a plus sign; arms a third of the radius thick each side (about 2 px at 16 px, 3 at 24)
         inside = (np.abs(dy) <= radius) & (np.abs(dx) <= radius)
-        return inside & ((np.abs(dy) <= 1.0) | (np.abs(dx) <= 1.0))
+        arm = max(1.0, radius / 3.0)
+        return inside & ((np.abs(dy) <= arm) | (np.abs(dx) <= arm))
     # triangle pointing up: apex at the top, base at the bottom of the bounding box
     top, bottom = cy - radius, cy + radius
     half_width = radius * (yy - top) / (bottom - top)

@@ -62,20 +62,25 @@ def front_gap_interval(
     b: Sequence[tuple[Sequence[float], Sequence[float]]],
     n_levels: int = 5,
     seed: int = 0,
+    anchor: tuple[float, float] | None = None,
 ) -> tuple[Interval, np.ndarray]:
     """The gap of front a over front b at matched levels, with its bootstrap interval over seeds.
 
     ``a``, ``b``: one ``(x per seed, reward per seed)`` pair per configuration of the method. Each configuration's
     seeds are resampled on their own (a seed's x and reward stay together); each resample recomputes the
-    configurations' means, both fronts and their gap at the levels fixed from the point estimates.
-    Returns (interval, levels); with no overlap the levels are empty and the interval unbounded.
+    configurations' means, both fronts and their gap at the levels fixed from the point estimates. ``anchor``
+    ``(x, reward)``: a fixed point of both fronts, never resampled (the pre-trained model, which every
+    regularised method approaches as its regularisation grows). Returns (interval, levels); with no overlap the
+    levels are empty and the interval unbounded.
     """
     configs = [*a, *b]
     x_all = [np.asarray(x, float) for x, _ in configs]
     r_all = [np.asarray(r, float) for _, r in configs]
     means_x = np.array([x.mean() for x in x_all])
     means_r = np.array([r.mean() for r in r_all])
-    levels = matched_levels(means_x[: len(a)], means_x[len(a):], n_levels)
+    fixed_x, fixed_r = (np.array([anchor[0]]), np.array([anchor[1]])) if anchor is not None else (np.empty(0), np.empty(0))
+    levels = matched_levels(np.concatenate([means_x[: len(a)], fixed_x]), np.concatenate([means_x[len(a):], fixed_x]),
+                            n_levels)
     if len(levels) == 0:
         return Interval(float("nan"), -np.inf, np.inf), levels
     # each configuration's sample is its row ids into one table, so that resampling keeps (x, reward) pairs
@@ -88,7 +93,8 @@ def front_gap_interval(
         mx = np.stack([table_x[r].mean(axis=axis) for r in rows], axis=-1)  # (..., C)
         mr = np.stack([table_r[r].mean(axis=axis) for r in rows], axis=-1)
         flat_x, flat_r = mx.reshape(-1, len(configs)), mr.reshape(-1, len(configs))
-        gaps = np.array([front_gap(fx[: len(a)], fr[: len(a)], fx[len(a):], fr[len(a):], levels)
+        gaps = np.array([front_gap(np.concatenate([fx[: len(a)], fixed_x]), np.concatenate([fr[: len(a)], fixed_r]),
+                                   np.concatenate([fx[len(a):], fixed_x]), np.concatenate([fr[len(a):], fixed_r]), levels)
                          for fx, fr in zip(flat_x, flat_r)])
         return gaps.reshape(mx.shape[:-1])
 

@@ -1,4 +1,5 @@
-"""Figures of the ADRPO flow experiment, drawn from the runs' ``steps.csv`` and ``final.json`` files.
+"""Figures of the ADRPO flow experiment, drawn from the runs' ``steps.csv`` and ``final.json`` files (sample
+grids: ``adrpo_flow_samples``).
 
 Every figure has one row per testbed (shapes, digits). A method keeps its registry colour
 (``replication.configs.adrpo_flow.METHODS``) in every panel; its coefficients go from light (small) to dark.
@@ -13,7 +14,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-import torch
 
 from replication.configs.adrpo_flow import METHODS, parse_run, run_label
 from replication.eval.fronts import pareto_mask
@@ -51,43 +51,6 @@ def run_colours(runs: list[str]) -> dict[str, tuple]:
         shades = sns.light_palette(METHODS[method].colour, n_colors=len(items) + 2)[2:]
         out.update({run: shade for (_, run), shade in zip(items, shades)})
     return out
-
-
-def image_grid_figure(images: dict[str, np.ndarray]) -> plt.Figure:
-    """A row of captioned images (3, H, W) in [-1, 1]."""
-    apply_theme()
-    figure, axes = plt.subplots(1, len(images), figsize=(2.0 * len(images), 2.4), squeeze=False)
-    for axis, (caption, image) in zip(axes[0], images.items()):
-        axis.imshow(np.clip((np.transpose(np.asarray(image), (1, 2, 0)) + 1) / 2, 0, 1), interpolation="nearest")
-        axis.set_title(caption.replace(" left", "\nleft").replace(" right", "\nright").replace(" above", "\nabove")
-                       .replace(" below", "\nbelow"), fontsize=7)
-        axis.axis("off")
-    figure.tight_layout()
-    return figure
-
-
-def sample_grid_figure(samples: dict[str, torch.Tensor], row_prompts: list[str], columns: int) -> plt.Figure:
-    """One mosaic per model: images (rows * columns, C, H, W) in [-1, 1], row r drawn for ``row_prompts[r]``."""
-    apply_theme()
-    figure, axes = plt.subplots(1, len(samples), figsize=(0.55 * columns * len(samples) + 2.5, 0.6 * len(row_prompts) + 0.8),
-                                squeeze=False)
-    for i, (axis, (title, images)) in enumerate(zip(axes[0], samples.items())):
-        rows = len(row_prompts)
-        channels, height, width = images.shape[1:]
-        grid = images[: rows * columns].reshape(rows, columns, channels, height, width)
-        mosaic = grid.permute(0, 3, 1, 4, 2).reshape(rows * height, columns * width, channels)
-        pixels = ((mosaic + 1) / 2).clamp(0, 1).numpy()
-        if channels == 1:  # digits: white ink on black, drawn as dark ink on white
-            axis.imshow(pixels[..., 0], cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
-        else:
-            axis.imshow(pixels, interpolation="nearest")
-        axis.set_title(title, fontsize=9)
-        axis.set_xticks([])
-        axis.set_yticks([height * (r + 0.5) for r in range(rows)])
-        axis.set_yticklabels(row_prompts if i == 0 else [""] * rows, fontsize=7)
-        axis.grid(False)
-    figure.tight_layout()
-    return figure
 
 
 def _testbeds(frame: pd.DataFrame) -> list[str]:
@@ -163,42 +126,49 @@ def reward_w2_figure(steps: pd.DataFrame, finals: pd.DataFrame) -> plt.Figure:
     return figure
 
 
-def _front(axis, rows: pd.DataFrame, x: str, colour, higher_x_better: bool = True) -> None:
-    xs = rows[x].to_numpy() if higher_x_better else -np.log10(rows[x].to_numpy())
-    keep = pareto_mask(xs, rows["train_reward"].to_numpy())
-    front = rows[keep].sort_values(x)
-    axis.plot(front[x], front["train_reward"], color=colour, linewidth=1.2, alpha=0.8)
+def _front(axis, rows: pd.DataFrame, x: str, colour, base: dict[str, float]) -> None:
+    """The method's front: its Pareto-optimal configurations and the pre-trained model (every method's limit as
+    its regularisation grows), the way the verdict builds it (higher diversity, lower W2 and higher reward win)."""
+    xs = np.append(rows[x].to_numpy(float), base[x])
+    rewards = np.append(rows["train_reward"].to_numpy(float), base["train_reward"])
+    better = xs if x.endswith("diversity") else -xs
+    keep = pareto_mask(better, rewards)
+    order = np.argsort(xs[keep])
+    axis.plot(xs[keep][order], rewards[keep][order], color=colour, linewidth=1.2, alpha=0.8)
+
+
+def _errors(rows: pd.DataFrame, column: str) -> np.ndarray:
+    """Error-bar lengths (2, n) from the interval columns; an unbounded interval (one seed) draws none."""
+    low, high = rows[column] - rows[f"{column}_low"], rows[f"{column}_high"] - rows[column]
+    return np.nan_to_num(np.vstack([low, high]), nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def pareto_figure(summary: pd.DataFrame, bases: dict[str, dict[str, float]]) -> plt.Figure:
     """Final reward against final diversity (left) and final W2 (right), one point per (method, coefficient):
     the mean over seeds with its 95% interval on both axes; each method's front drawn through its
-    Pareto-optimal points; the star is the pre-trained model (W2 = 0 is off the log axis)."""
+    Pareto-optimal points and the pre-trained model (the star; W2 = 0, on a symmetric-log axis)."""
     apply_theme()
     testbeds = _testbeds(summary)
     figure, axes = plt.subplots(len(testbeds), 2, figsize=(13, 5.0 * len(testbeds)), squeeze=False)
     for row, testbed in zip(axes, testbeds):
         data = summary[summary["testbed"] == testbed]
+        base = {**bases[testbed], "train_w2": 0.0}
         for method, rows in data.groupby("method", sort=False):
             colour = METHODS[method].colour
-            for axis, x, better in ((row[0], "train_diversity", True), (row[1], "train_w2", False)):
-                axis.errorbar(rows[x], rows["train_reward"],
-                              xerr=[rows[x] - rows[f"{x}_low"], rows[f"{x}_high"] - rows[x]],
-                              yerr=[rows["train_reward"] - rows["train_reward_low"],
-                                    rows["train_reward_high"] - rows["train_reward"]],
+            for axis, x in ((row[0], "train_diversity"), (row[1], "train_w2")):
+                axis.errorbar(rows[x], rows["train_reward"], xerr=_errors(rows, x), yerr=_errors(rows, "train_reward"),
                               fmt="o", color=colour, capsize=2, markersize=5, label=METHODS[method].label)
-                _front(axis, rows, x, colour, better)
+                _front(axis, rows, x, colour, base)
                 for _, r in rows.iterrows():
                     axis.annotate(f"{r['value']:g}", (r[x], r["train_reward"]), fontsize=6, xytext=(3, 3),
                                   textcoords="offset points")
-        base = bases[testbed]
-        row[0].scatter([base["train_diversity"]], [base["train_reward"]], marker="*", s=220, color="black",
-                       label="pre-trained", zorder=5)
-        row[0].axhline(base["train_reward"], color="black", linestyle=":", linewidth=0.8)
-        row[1].axhline(base["train_reward"], color="black", linestyle=":", linewidth=0.8, label="pre-trained reward")
+        for axis, x in ((row[0], "train_diversity"), (row[1], "train_w2")):
+            axis.scatter([base[x]], [base["train_reward"]], marker="*", s=220, color="black", label="pre-trained",
+                         zorder=5)
         row[0].set(xlabel="final diversity (RL prompts)", ylabel=f"final {REWARD_NAMES[testbed]}",
                    title=f"{TESTBED_TITLES[testbed]}: reward vs diversity (labels: coefficient)")
-        row[1].set(xscale="log", xlabel="final W2 (RL prompts; left is closer to the pre-trained model)",
+        row[1].set_xscale("symlog", linthresh=1e-2)
+        row[1].set(xlabel="final W2 (RL prompts; symmetric log; left is closer to the pre-trained model)",
                    ylabel=f"final {REWARD_NAMES[testbed]}", title=f"{TESTBED_TITLES[testbed]}: reward vs W2")
         row[0].legend(fontsize=8, loc="best")
     figure.suptitle("Pareto fronts of the coefficient sweeps (mean over seeds, 95% intervals)")

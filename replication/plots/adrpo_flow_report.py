@@ -49,29 +49,35 @@ def summarise(finals: pd.DataFrame) -> pd.DataFrame:
             .sort_values(["testbed", "_order", "value"]).drop(columns="_order").reset_index(drop=True))
 
 
-def _axis_values(group: pd.DataFrame, axis: str) -> np.ndarray:
-    """The front's x: diversity as measured, W2 as -log10 W2 (higher = closer to the reference)."""
+def axis_values(frame: pd.DataFrame | dict, axis: str) -> np.ndarray:
+    """The front's x: diversity as measured; for W2, -W2 (higher = closer to the reference; linear, so that the
+    pre-trained model, at W2 = 0, is a point of every front)."""
     if axis == "diversity":
-        return group["train_diversity"].to_numpy(float)
-    return -np.log10(np.maximum(group["train_w2"].to_numpy(float), 1e-12))
+        return np.asarray(frame["train_diversity"], float)
+    return -np.asarray(frame["train_w2"], float)
 
 
 def _configs(finals: pd.DataFrame, method: str, axis: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    return [(_axis_values(group, axis), group["train_reward"].to_numpy(float))
+    return [(axis_values(group, axis), group["train_reward"].to_numpy(float))
             for _, group in finals[finals["method"] == method].groupby("run", sort=False)]
 
 
-def c2_verdict(finals: pd.DataFrame, axis: str, n_items: int | None) -> Verdict | None:
-    """C2 on one testbed and axis: ADRPO's front above each baseline's (mean reward gap over the matched levels)."""
+def c2_verdict(finals: pd.DataFrame, axis: str, n_items: int | None, base: dict[str, float]) -> Verdict | None:
+    """C2 on one testbed and axis: ADRPO's front above each baseline's (mean reward gap over the matched levels).
+
+    The pre-trained model (``base``: its ``train_*`` metrics) is a fixed point of every front: each method tends
+    to it as its regularisation grows (beta0, alpha to infinity; DPO's beta to 0)."""
     baselines = [m for m in METHODS if m != "adrpo" and m in set(finals["method"])]
     if "adrpo" not in set(finals["method"]) or not baselines:
         return None
     parts = []
     adrpo = _configs(finals, "adrpo", axis)
+    anchor = (float(axis_values(base, axis)), float(base["train_reward"]))
     for method in baselines:
-        effect, levels = front_gap_interval(adrpo, _configs(finals, method, axis))
+        effect, levels = front_gap_interval(adrpo, _configs(finals, method, axis), anchor=anchor)
         seeds = int(finals[finals["method"].isin(["adrpo", method])].groupby("run")["seed"].count().min())
-        where = (f"{len(levels)} levels in [{levels.min():.3g}, {levels.max():.3g}]" if len(levels)
+        shown = -levels if axis == "w2" else levels  # W2 levels as W2
+        where = (f"{len(levels)} levels in [{shown.min():.3g}, {shown.max():.3g}]" if len(levels)
                  else "no overlap of the two fronts")
         parts.append(verdict(f"ADRPO front above {METHODS[method].label}'s at {AXES[axis]} ({where})", effect,
                              "greater", n_seeds=seeds, n_items=n_items, paper=PAPER_C2[(method, axis)]))
@@ -149,9 +155,9 @@ def gate_table(gates: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def testbed_verdicts(finals: pd.DataFrame, steps: pd.DataFrame, n_items: int) -> list[Verdict]:
+def testbed_verdicts(finals: pd.DataFrame, steps: pd.DataFrame, n_items: int, base: dict[str, float]) -> list[Verdict]:
     """Every computed claim of one testbed: C2 on both axes, then the preconditions."""
-    c2 = [v for v in (c2_verdict(finals, axis, n_items) for axis in AXES) if v is not None]
+    c2 = [v for v in (c2_verdict(finals, axis, n_items, base) for axis in AXES) if v is not None]
     return c2 + bites_verdicts(finals) + plateau_verdicts(steps)
 
 
