@@ -57,10 +57,17 @@ def _testbeds(frame: pd.DataFrame) -> list[str]:
     return [name for name in TESTBED_TITLES if name in set(frame["testbed"])]
 
 
+SMOOTHING = 3  # refreshes in the running mean of the trajectory panels (a pool holds 64-80 samples: noisy)
+
+
 def _trajectories(axis, mean: pd.DataFrame, x: str, colours: dict) -> None:
+    """Seed-mean trajectories, each smoothed by a centred running mean over ``SMOOTHING`` refreshes."""
     for run, rows in mean.groupby("run"):
-        axis.plot(rows[x], rows["reward"], color=colours[run], linewidth=0.8, alpha=0.7)
-        axis.scatter(rows[x], rows["reward"], color=colours[run], s=6 + 40 * rows["step"] / rows["step"].max())
+        rows = rows.sort_values("step")
+        xs = rows[x].rolling(SMOOTHING, center=True, min_periods=1).mean()
+        ys = rows["reward"].rolling(SMOOTHING, center=True, min_periods=1).mean()
+        axis.plot(xs, ys, color=colours[run], linewidth=0.8, alpha=0.7)
+        axis.scatter(xs, ys, color=colours[run], s=6 + 40 * rows["step"] / rows["step"].max())
 
 
 def reward_diversity_figure(steps: pd.DataFrame, bases: dict[str, dict[str, float]]) -> plt.Figure:
@@ -79,7 +86,7 @@ def reward_diversity_figure(steps: pd.DataFrame, bases: dict[str, dict[str, floa
         row[0].scatter([base["train_diversity"]], [base["train_reward"]], marker="*", s=220, color="black", zorder=5,
                        label="pre-trained")
         row[0].set(xlabel="diversity (same-prompt feature distance)", ylabel=REWARD_NAMES[testbed],
-                   title=f"{TESTBED_TITLES[testbed]}: training trajectories")
+                   title=f"{TESTBED_TITLES[testbed]}: training trajectories (running mean of {SMOOTHING} refreshes)")
         row[0].legend(loc="best", fontsize=8)
         for axis, column in ((row[1], "reward"), (row[2], "diversity")):
             sns.lineplot(data=data, x="step", y=column, hue="label", palette=palette, errorbar=("pi", 100), ax=axis,
@@ -96,7 +103,7 @@ def reward_diversity_figure(steps: pd.DataFrame, bases: dict[str, dict[str, floa
 def _bars(axis, finals: pd.DataFrame, column: str, colours: dict, order: list[str]) -> None:
     labels = [run_label(run) for run in order]
     data = finals.assign(label=pd.Categorical(finals["label"], categories=labels, ordered=True))
-    sns.barplot(data=data, x="label", y=column, order=labels, errorbar=None, ax=axis, alpha=0.85,
+    sns.barplot(data=data, x="label", y=column, order=labels, errorbar=None, ax=axis, alpha=0.85, dodge=False,
                 hue="label", palette={run_label(r): colours[r] for r in order}, legend=False)
     sns.stripplot(data=data, x="label", y=column, order=labels, color="black", size=3, ax=axis)
     axis.set(xlabel="")
@@ -118,7 +125,8 @@ def reward_w2_figure(steps: pd.DataFrame, finals: pd.DataFrame) -> plt.Figure:
         row[0].set(xscale="log", xlabel="W2 proxy (mean ||v_theta - v_ref||^2 on sampling paths)",
                    ylabel=REWARD_NAMES[testbed], title=f"{TESTBED_TITLES[testbed]}: training trajectories")
         _bars(row[1], final, "train_reward", colours, order)
-        row[1].set(ylabel="final reward (RL prompts)")
+        low, high = final["train_reward"].min(), final["train_reward"].max()
+        row[1].set(ylabel="final reward (RL prompts)", ylim=(low - 0.2 * (high - low) - 1e-3, high + 0.1 * (high - low) + 1e-3))
         _bars(row[2], final, "train_w2", colours, order)
         row[2].set(ylabel="final W2 (RL prompts)", yscale="log")
     figure.suptitle("Reward vs W2 divergence from the pre-trained model (ADRPO Fig. 2 at toy scale)")
