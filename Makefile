@@ -57,6 +57,8 @@ figures-$(1): $(foreach seed,$(call seeds_of,$(1)),runs-$(1)-$(seed))
 	$$(DVC) repro --single-item $(1)-figures
 endef
 $(foreach experiment,$(EXPERIMENTS),$(eval $(call experiment_lanes,$(experiment))))
+# the ADRPO flow digits testbed fine-tunes ORW-CFM-W2's generator and classifier: build them first
+prep-adrpo-flow: prep-orw
 
 test: $(STAMP)  ## the test suite, the smoke pipeline included (CI runs this)
 	$(BIN)/python -m pytest -q

@@ -21,8 +21,14 @@
 # $$ x_\sigma = (1-\sigma)\,x_1 + \sigma\,\epsilon, \qquad
 #    \mathcal{L}_{\mathrm{CFM}} = \mathbb{E}\,\lVert v_\theta(x_\sigma,\sigma,c) - (\epsilon - x_1)\rVert^2 ,$$
 #
-# $\sigma$ drawn logit-normally (SD3). Sampling integrates $dx/d\sigma = v_\theta$ from noise to image with
+# $\sigma$ drawn uniformly (SD3's logit-normal draw rarely visits the low-noise end, and the shapes' edges stayed
+# blurred; measured in docs/adrpo-flow.md). Sampling integrates $dx/d\sigma = v_\theta$ from noise to image with
 # `FlowMatchEulerDiscreteScheduler`. Held-out prompts are never trained on.
+#
+# **The gate.** RL can only sharpen what the base already does: a base at chance gives advantages that are noise.
+# So before any fine-tuning this stage measures the base's reward on the RL prompts (the fixed evaluation batch
+# every run is measured on) and writes it with its window to `metrics/adrpo_flow/base.json`; the RL stages
+# refuse to start unless $0.6 \le R_{\text{base}} < 0.9$ (well above chance, with room above it).
 
 # %% tags=["parameters"]
 params_file = "params.yaml"
@@ -31,7 +37,7 @@ params_file = "params.yaml"
 import torch
 
 from replication import configs
-from replication.configs.adrpo_flow import ADRPOFlowConfig, ARTIFACTS, RUNS
+from replication.configs.adrpo_flow import ADRPOFlowConfig, ARTIFACTS, METRICS, RUNS
 from replication.configs.runtime import RuntimeConfig
 from replication.data import shapes
 from replication.flow.pretrain import train_base_flow
@@ -42,8 +48,6 @@ from replication.pipeline.seeding import seed_everything
 
 profile, cfg = configs.load(ADRPOFlowConfig, params_file)
 _, runtime = configs.load(RuntimeConfig, params_file)
-# one intra-op thread: on the shared 2-core machine two threads per process oversubscribe the cores, which
-# measured 10-60x slower per step for these small models (a no-op for GPU work, which is on the device)
 generator = seed_everything(cfg.base.seed)
 tensors, split = shapes.load_split(ARTIFACTS / "data")
 cfg.base
@@ -60,11 +64,25 @@ model.save_pretrained(ARTIFACTS / "base")
 snapshot(cfg.base, ARTIFACTS / "base" / "run_config.json")
 
 # %% [markdown]
-# Samples for a few held-out prompts (rows); the fine-tuning runs measure reward and diversity properly.
+# The gate: the base model on the fixed evaluation batch (RL prompts and held-out prompts; W2 is 0 against
+# itself). The RL stages read `base_reward_passed` and do not start when it is 0.
+
+# %%
+from replication.eval.gates import describe_gate
+from replication.flow.adrpo_run import measure_base_gate
+from replication.models.adrpo_flow_models import shapes_testbed
+
+bed = shapes_testbed(cfg.evaluation, cfg.paper_models, cfg.base.sampling_steps, runtime)
+base_eval = measure_base_gate(bed, cfg.base.gate, METRICS / "base.json", runtime)
+print(describe_gate(base_eval, "base_reward"), f"({base_eval['eval_samples']} samples)")
+base_eval
+
+# %% [markdown]
+# Samples for a few held-out prompts (rows).
 
 # %%
 from replication.flow.prompt_pool import grid_samples
-from replication.plots.adrpo_flow import sample_grid_figure
+from replication.plots.adrpo_flow_samples import sample_grid_figure
 
 heldout = torch.tensor(split["heldout_prompts"])
 shape = (3, cfg.data.image_size, cfg.data.image_size)

@@ -142,3 +142,15 @@ def test_per_prompt_diversity_hand_case():
     assert per_prompt_diversity(embeddings, groups).item() == pytest.approx(2.5)
     with pytest.raises(ValueError, match="at least one prompt"):
         per_prompt_diversity(embeddings[:1], groups[:1])
+
+
+def test_relation_words_restrict_the_captions_and_are_checked():
+    scene = Scene(layout=0, first=(0, 2), second=(2, 0))  # red cross | blue square
+    assert captions(scene, ("left of", "above")) == ["a red cross left of a blue square"]
+    assert captions(Scene(1, (0, 2), (2, 0)), ("left of", "above")) == ["a red cross above a blue square"]
+    assert len(shapes.prompts_of(shapes.all_scenes(), ("left of", "above"))) == len(shapes.all_scenes())
+    assert shapes.check_relations(("left of", "above")) == ("left of", "above")
+    with pytest.raises(ValueError, match="vertical layout without a caption"):
+        shapes.check_relations(("left of", "right of"))
+    with pytest.raises(ValueError, match="unknown relation"):
+        shapes.check_relations(("left of", "under"))

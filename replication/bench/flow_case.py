@@ -49,7 +49,7 @@ METHODS = ("adrpo", "orw")
 @dataclass(frozen=True)
 class FlowPlan:
     spec: FlowSpec
-    lora_rank: int  # conf: adrpo_flow.finetune.paper_models.lora_rank
+    lora_rank: int  # conf: adrpo_flow.paper_models.lora_rank
     prompts: int  # prompt groups per batch (adrpo_flow.finetune.groups_per_batch)
     samples_per_prompt: int  # K (adrpo_flow.finetune.samples_per_prompt)
     lr: float

@@ -36,7 +36,7 @@ from replication.bench.paper_models import (
     tiny_lm_spec,
 )
 from replication.bench.rl_cases import LMPlan, OmniPlan, lm_rows, omni_rows
-from replication.configs.adrpo_flow import ADRPOFlowConfig
+from replication.configs.adrpo_flow import ADRPOFlowConfig, parse_run
 from replication.configs.adrpo_llm import ADRPOLLMConfig
 from replication.configs.cesar import CesarConfig
 from replication.pipeline.params import validate_section
@@ -71,17 +71,27 @@ def _with(config: BaseModel, **changes) -> BaseModel:
     return type(config).model_validate({**config.model_dump(), **changes})
 
 
+def _median_coefficient(runs: list[tuple[str, float]], method: str) -> float:
+    """The middle of a method's swept coefficients (the check times one configuration per method)."""
+    values = [value for name, value in runs if name == method]
+    if not values:
+        raise ValueError(f"adrpo_flow.sweep.runs has no {method} run to size the check with")
+    return statistics.median(values)
+
+
 def gpu_plan(params: dict | None = None) -> CheckPlan:
     """The paper profile's models and settings, with the batches and lengths that fit one H200 in 8 minutes."""
     flow_cfg, llm_cfg, cesar_cfg = _sections(params)
-    finetune, flow_sweep = flow_cfg.finetune, flow_cfg.sweep
-    if finetune.paper_models.resolution != 512:
-        raise ValueError(f"the check is sized for SD3 at 512 px; adrpo_flow.finetune.paper_models.resolution is "
-                         f"{finetune.paper_models.resolution}")
+    finetune, paper_models = flow_cfg.finetune, flow_cfg.paper_models
+    if paper_models.resolution != 512:
+        raise ValueError(f"the check is sized for SD3 at 512 px; adrpo_flow.paper_models.resolution is "
+                         f"{paper_models.resolution}")
+    coefficients = [parse_run(run) for run in flow_cfg.sweep.runs]
     flow = FlowPlan(
-        SD3_MEDIUM_512, lora_rank=finetune.paper_models.lora_rank, prompts=finetune.groups_per_batch,
+        SD3_MEDIUM_512, lora_rank=paper_models.lora_rank, prompts=finetune.groups_per_batch,
         samples_per_prompt=finetune.samples_per_prompt, lr=finetune.lr, grad_clip=finetune.grad_clip,
-        beta0=statistics.median(flow_sweep.beta0s), alpha=statistics.median(flow_sweep.alphas), tau=finetune.tau,
+        beta0=_median_coefficient(coefficients, "adrpo"), alpha=_median_coefficient(coefficients, "orw"),
+        tau=finetune.tau,
         warmup_steps=1, timed_steps=3,
     )
     rl = llm_cfg.rl

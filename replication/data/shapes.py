@@ -5,9 +5,12 @@ Every image holds two objects (a colour and a shape each) side by side or one ab
     "a red cross left of a blue square"      "a green triangle above a yellow cross"
 
 A *scene* is what the picture shows: ``(layout, first object, second object)``, where the first object is the left
-(horizontal layout) or the top one (vertical layout). Each scene has two captions, one per relation direction
-("A left of B" and "B right of A" draw the same picture), so labels are stated per scene and the held-out split is
-drawn over scenes: no held-out picture is ever described by a training caption.
+(horizontal layout) or the top one (vertical layout). A scene has one caption per relation word of its layout
+that the task uses ("A left of B" and "B right of A" draw the same picture), so labels are stated per scene and the
+held-out split is drawn over scenes: no held-out picture is ever described by a training caption. The tiny profile
+uses ``left of`` and ``above`` only (one caption per scene, the first-named object first): with all four words the
+base generator had to learn which object a reversed relation puts first, and swapped them half the time. It also
+draws squares and crosses only (``all_scenes(shape_names)``): at this size its triangles came out as blobs.
 
 Labels per image (what the reward classifier learns): ``layout`` (0 horizontal, 1 vertical) and, per slot
 (0 = left/top, 1 = right/bottom), ``colour`` and ``shape`` indices. Pixel values lie in [-1, 1], the range the
@@ -37,6 +40,18 @@ RELATIONS: dict[str, tuple[int, bool]] = {
     "below": (1, False),
 }
 COLOUR_NAMES = tuple(COLOURS)
+ALL_RELATIONS = tuple(RELATIONS)
+
+
+def check_relations(relations: tuple[str, ...]) -> tuple[str, ...]:
+    """The relation words a task uses: known ones, at least one per layout (so every scene has a caption)."""
+    unknown = [r for r in relations if r not in RELATIONS]
+    if unknown:
+        raise ValueError(f"unknown relation(s) {unknown}; allowed: {ALL_RELATIONS}")
+    missing = [LAYOUTS[layout] for layout in range(len(LAYOUTS)) if not any(RELATIONS[r][0] == layout for r in relations)]
+    if missing:
+        raise ValueError(f"relations {tuple(relations)} leave the {', '.join(missing)} layout without a caption")
+    return tuple(relations)
 
 
 @dataclass(frozen=True)
@@ -48,9 +63,14 @@ class Scene:
     second: tuple[int, int]
 
 
-def all_scenes() -> list[Scene]:
-    """Every scene with two different objects, in a fixed order (2 layouts x 12 x 11 ordered pairs = 264)."""
-    objects = list(product(range(len(COLOURS)), range(len(SHAPES))))
+def all_scenes(shape_names: tuple[str, ...] = SHAPES) -> list[Scene]:
+    """Every scene with two different objects of the given shapes, in a fixed order (all three shapes: 2 layouts
+    x 12 x 11 ordered pairs = 264; square and cross: 2 x 8 x 7 = 112). Shape indices stay those of ``SHAPES``."""
+    unknown = [name for name in shape_names if name not in SHAPES]
+    if unknown or not shape_names:
+        raise ValueError(f"shapes must be a non-empty subset of {SHAPES}, got {tuple(shape_names)}")
+    kept = [i for i, name in enumerate(SHAPES) if name in shape_names]
+    objects = list(product(range(len(COLOURS)), kept))
     return [Scene(layout, a, b) for layout in range(len(LAYOUTS)) for a in objects for b in objects if a != b]
 
 
@@ -58,11 +78,12 @@ def object_phrase(obj: tuple[int, int]) -> str:
     return f"a {COLOUR_NAMES[obj[0]]} {SHAPES[obj[1]]}"
 
 
-def captions(scene: Scene) -> list[str]:
-    """The two captions of a scene, e.g. 'a red cross left of a blue square' and 'a blue square right of a red cross'."""
+def captions(scene: Scene, relations: tuple[str, ...] = ALL_RELATIONS) -> list[str]:
+    """The captions of a scene with the given relation words, e.g. 'a red cross left of a blue square' and
+    'a blue square right of a red cross'."""
     out = []
     for relation, (layout, subject_first) in RELATIONS.items():
-        if layout != scene.layout:
+        if layout != scene.layout or relation not in relations:
             continue
         subject, other = (scene.first, scene.second) if subject_first else (scene.second, scene.first)
         out.append(f"{object_phrase(subject)} {relation} {object_phrase(other)}")
@@ -98,11 +119,11 @@ def vocabulary() -> list[str]:
     return sorted(words)
 
 
-def split_scenes(heldout_fraction: float, seed: int) -> tuple[list[Scene], list[Scene]]:
-    """Deterministic (train, held-out) partition of ``all_scenes()``; the held-out scenes are never trained on."""
+def split_scenes(heldout_fraction: float, seed: int, shape_names: tuple[str, ...] = SHAPES) -> tuple[list[Scene], list[Scene]]:
+    """Deterministic (train, held-out) partition of ``all_scenes(shape_names)``; held-out scenes are never trained on."""
     if not 0.0 <= heldout_fraction < 1.0:
         raise ValueError(f"heldout_fraction must be in [0, 1), got {heldout_fraction}")
-    scenes = all_scenes()
+    scenes = all_scenes(shape_names)
     order = np.random.default_rng(seed).permutation(len(scenes))
     n_heldout = int(round(heldout_fraction * len(scenes)))
     heldout = sorted(order[:n_heldout].tolist())
@@ -117,9 +138,10 @@ def _shape_mask(shape: int, size: int, cy: float, cx: float, radius: float) -> n
     if name == "square":
         side = radius * 0.85  # a little smaller than the box, so that squares do not dwarf the other shapes
         return (np.abs(dy) <= side) & (np.abs(dx) <= side)
-    if name == "cross":  # a plus sign; arms about 2 pixels thick
+    if name == "cross":  # a plus sign; arms a third of the radius thick each side (about 2 px at 16 px, 3 at 24)
         inside = (np.abs(dy) <= radius) & (np.abs(dx) <= radius)
-        return inside & ((np.abs(dy) <= 1.0) | (np.abs(dx) <= 1.0))
+        arm = max(1.0, radius / 3.0)
+        return inside & ((np.abs(dy) <= arm) | (np.abs(dx) <= arm))
     # triangle pointing up: apex at the top, base at the bottom of the bounding box
     top, bottom = cy - radius, cy + radius
     half_width = radius * (yy - top) / (bottom - top)
@@ -155,7 +177,7 @@ class ShapesDataset:
         return len(self.captions)
 
 
-def make_dataset(scenes: list[Scene], n: int, size: int, seed: int) -> ShapesDataset:
+def make_dataset(scenes: list[Scene], n: int, size: int, seed: int, relations: tuple[str, ...] = ALL_RELATIONS) -> ShapesDataset:
     """``n`` images of scenes drawn uniformly from ``scenes``, each with one of its captions at random."""
     if not scenes:
         raise ValueError("make_dataset needs at least one scene")
@@ -167,7 +189,7 @@ def make_dataset(scenes: list[Scene], n: int, size: int, seed: int) -> ShapesDat
     for i, pick in enumerate(picks):
         scene = scenes[pick]
         images[i] = render(scene, size, rng)
-        options = captions(scene)
+        options = captions(scene, relations)
         texts.append(options[rng.integers(0, len(options))])
         layout[i] = scene.layout
         colour[i] = (scene.first[0], scene.second[0])
@@ -175,15 +197,17 @@ def make_dataset(scenes: list[Scene], n: int, size: int, seed: int) -> ShapesDat
     return ShapesDataset(images, texts, layout, colour, shape)
 
 
-def prompts_of(scenes: list[Scene]) -> list[str]:
+def prompts_of(scenes: list[Scene], relations: tuple[str, ...] = ALL_RELATIONS) -> list[str]:
     """Every caption of the given scenes, in order: the prompt set of a split."""
-    return [text for scene in scenes for text in captions(scene)]
+    return [text for scene in scenes for text in captions(scene, relations)]
 
 
-def save_split(path, train: ShapesDataset, test: ShapesDataset, train_scenes: list[Scene], heldout_scenes: list[Scene]) -> None:
+def save_split(path, train: ShapesDataset, test: ShapesDataset, train_scenes: list[Scene], heldout_scenes: list[Scene],
+               relations: tuple[str, ...] = ALL_RELATIONS) -> None:
     """Write ``path/shapes.safetensors`` (images, labels, prompt indices) and ``path/prompts.json``.
 
-    Prompts are indexed in ``prompts_of(all_scenes())`` order, the prompt set the generator is built with.
+    Prompts are indexed in ``prompts_of(train_scenes + heldout_scenes, relations)`` order (the scenes in
+    ``all_scenes`` order), the prompt set the generator is built with.
     """
     import json
     from pathlib import Path
@@ -193,7 +217,8 @@ def save_split(path, train: ShapesDataset, test: ShapesDataset, train_scenes: li
 
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    prompts = prompts_of(all_scenes())
+    order = {scene: i for i, scene in enumerate(all_scenes())}
+    prompts = prompts_of(sorted(train_scenes + heldout_scenes, key=order.__getitem__), relations)
     index = {p: i for i, p in enumerate(prompts)}
     tensors = {}
     for name, data in (("train", train), ("test", test)):
@@ -205,8 +230,8 @@ def save_split(path, train: ShapesDataset, test: ShapesDataset, train_scenes: li
     save_file(tensors, path / "shapes.safetensors")
     split = {
         "prompts": prompts,
-        "train_prompts": sorted(index[p] for p in prompts_of(train_scenes)),
-        "heldout_prompts": sorted(index[p] for p in prompts_of(heldout_scenes)),
+        "train_prompts": sorted(index[p] for p in prompts_of(train_scenes, relations)),
+        "heldout_prompts": sorted(index[p] for p in prompts_of(heldout_scenes, relations)),
     }
     (path / "prompts.json").write_text(json.dumps(split, indent=1, sort_keys=True) + "\n")
 

@@ -38,3 +38,9 @@ def require_gate(path: str | Path, name: str, remedy: str) -> float:
             f"so this stage does not start. {remedy}"
         )
     return float(metrics[name])
+
+
+def describe_gate(metrics: dict[str, float], name: str) -> str:
+    """One line: the gate's value, its window and whether it passed."""
+    verdict = "passed" if metrics[f"{name}_passed"] == 1 else "FAILED"
+    return f"gate {name}: {metrics[name]:.3f}, required in [{metrics[f'{name}_min']:g}, {metrics[f'{name}_max']:g}): {verdict}"

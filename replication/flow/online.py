@@ -26,10 +26,13 @@ class Pool:
     condition: torch.Tensor  # (N, ...) what each sample was conditioned on (labels, prompt ids)
     rewards: torch.Tensor  # (N,)
     groups: torch.Tensor  # (N,) group (prompt) id of each sample, for group-relative advantages
+    # (N,) group-relative advantages computed once over the whole pool (whole prompt groups), or None; when set,
+    # the loop hands each minibatch's slice to the objective as ``advantages=``
+    advantages: torch.Tensor | None = None
 
 
-# objective(v_theta, u_t, v_ref, rewards, groups) -> scalar loss
-Objective = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+# objective(v_theta, u_t, v_ref, rewards, groups) -> scalar loss; given ``advantages=`` too when the pool has them
+Objective = Callable[..., torch.Tensor]
 # draw_pool(policy) -> (pool, metrics measured on it)
 PoolSampler = Callable[[torch.nn.Module], tuple[Pool, dict[str, float]]]
 
@@ -57,6 +60,29 @@ def whole_group_minibatch(pool: Pool, batch_size: int, generator: torch.Generato
     return torch.nonzero(torch.isin(pool.groups, chosen)).flatten()
 
 
+# draw_noise(x1, groups, generator) -> (noise like x1, sigma (B,)): where each minibatch sample is noised
+NoiseSampler = Callable[[torch.Tensor, torch.Tensor, torch.Generator], tuple[torch.Tensor, torch.Tensor]]
+
+
+def independent_noise(x1: torch.Tensor, groups: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Fresh noise and a uniform sigma for every sample (the loop's original draws, in their original order)."""
+    return torch.randn(x1.shape, generator=generator), torch.rand(len(x1), generator=generator)
+
+
+def group_shared_noise(x1: torch.Tensor, groups: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """One noise and one sigma per group of the minibatch, shared by its samples.
+
+    Diffusion-DPO (Wallace et al. 2023, eq. 14) noises the preferred and the rejected image of a pair with the same
+    noise at the same t, so that their error difference compares the images and not two noise draws; with the
+    pair as the group this is that draw. ``groups``: (B,) on the CPU or any device; the draws are on the CPU.
+    """
+    _, index = torch.unique(groups.cpu(), return_inverse=True)  # (B,) dense group index
+    n_groups = int(index.max()) + 1
+    noise = torch.randn((n_groups, *x1.shape[1:]), generator=generator)[index]  # (B, C, H, W)
+    sigma = torch.rand(n_groups, generator=generator)[index]  # (B,)
+    return noise, sigma
+
+
 def warmup_schedule(optimizer: torch.optim.Optimizer, warmup_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
     """Linear warm-up to the base learning rate, then constant (the released ORW-CFM-W2 settings)."""
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / max(1, warmup_steps)))
@@ -78,12 +104,14 @@ def online_finetune(
     log: MetricsLog,
     runtime: RuntimeConfig,
     draw_minibatch: MinibatchSampler = uniform_minibatch,
+    draw_noise: NoiseSampler = independent_noise,
 ) -> dict[str, float]:
     """Fine-tune ``policy`` in place; log the pool's metrics at every refresh and return the final ones.
 
     ``draw_pool`` returns its pool on the runtime's device; random numbers come from the CPU ``generator``.
     ``draw_minibatch`` picks each step's samples from the pool (``whole_group_minibatch`` for group-relative
-    objectives); the batch's size is whatever it returns.
+    objectives); the batch's size is whatever it returns. ``draw_noise`` noises it (``group_shared_noise``: one
+    noise per group, as Diffusion-DPO noises a pair).
     """
     accelerator = make_accelerator(runtime, generator)
     device = accelerator.device
@@ -106,14 +134,14 @@ def online_finetune(
             policy.train()
         index = draw_minibatch(pool, batch_size, generator).to(device)
         x1, condition = pool.x1[index], pool.condition[index]
-        noise = torch.randn(x1.shape, generator=generator).to(device)
-        sigma = torch.rand(len(index), generator=generator).to(device)
-        x_sigma, u_t = interpolate(x1, noise, sigma)
+        noise, sigma = draw_noise(x1, pool.groups[index], generator)
+        x_sigma, u_t = interpolate(x1, noise.to(device), sigma.to(device))
         with autocast(runtime):
             v_theta = policy(x_sigma, sigma, condition)
             with torch.no_grad():
                 v_ref = reference(x_sigma, sigma, condition)
-        loss = objective(v_theta.float(), u_t, v_ref.float(), pool.rewards[index], pool.groups[index])
+        extra = {} if pool.advantages is None else {"advantages": pool.advantages[index]}
+        loss = objective(v_theta.float(), u_t, v_ref.float(), pool.rewards[index], pool.groups[index], **extra)
         optimizer.zero_grad()
         accelerator.backward(loss)
         accelerator.clip_grad_norm_(policy.parameters(), grad_clip)

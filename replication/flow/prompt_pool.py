@@ -8,6 +8,7 @@ import torch
 
 from replication.configs.runtime import RuntimeConfig
 from replication.eval.prompt_diversity import per_prompt_diversity
+from replication.flow.adrpo_losses import group_advantages
 from replication.flow.online import Pool
 from replication.flow.sampling import sample_euler
 from replication.pipeline.runtime import autocast, resolve_device
@@ -63,8 +64,9 @@ def sample_and_score(
 class PromptPoolSampler:
     """draw_pool(policy) for ``online_finetune``: ``prompts_per_pool`` prompts, ``samples_per_prompt`` samples each.
 
-    The prompts are drawn afresh from ``train_index`` at every refresh; each prompt is its own group, so the
-    objectives' group-relative advantages compare samples of the same prompt.
+    The prompts are drawn afresh from ``train_index`` at every refresh; each prompt is its own group, and the
+    group advantages A = R - mean of R over the prompt's K samples are computed here, once per pool, over whole
+    groups (``Pool.advantages``).
     """
 
     def __init__(
@@ -98,7 +100,8 @@ class PromptPoolSampler:
             self.generator, self.runtime, self.decode,
         )
         prompt_index = prompt_index.to(x1.device)
-        return Pool(x1=x1, condition=prompt_index, rewards=rewards, groups=prompt_index), metrics
+        advantages = group_advantages(rewards, prompt_index)  # (P * K,) over whole prompt groups
+        return Pool(x1=x1, condition=prompt_index, rewards=rewards, groups=prompt_index, advantages=advantages), metrics
 
 
 def prompt_subset(index: torch.Tensor, n_prompts: int, seed: int) -> torch.Tensor:
