@@ -61,3 +61,24 @@ def quiet(trainer: Trainer, desc: str = "train") -> Trainer:
         trainer.remove_callback(callback)
     trainer.add_callback(TextProgressCallback(desc))
     return trainer
+
+
+def fit_fused_lm_head(vocab_size: int) -> None:
+    """Size TRL's fused LM-head tiles to the vocabulary (a process-wide setting; HACK, labelled as one).
+
+    TRL 1.16 scores tokens without materialising the logits (``trl.kernels.chunked_logprob``): per call it
+    allocates a ``[4096, _CHUNKED_LOGPROB_CHUNK_SIZE]`` float buffer (32,768 columns: 512 MB) and writes a tile
+    of ``vocab_size`` columns into it, one row per page. With the toy models' 516-token vocabulary the kernel's
+    page faults took about 45 % of an SFT step's CPU time (measured with perf: 11.8 s of system time in 40 steps,
+    1.5 s after this). TRL reads the constant at call time, so setting it to the vocabulary size is enough; a real
+    vocabulary (Qwen's 151,646 tokens) keeps TRL's value.
+    """
+    import trl.trainer.utils as trl_utils
+
+    if not hasattr(trl_utils, "_CHUNKED_LOGPROB_CHUNK_SIZE"):
+        raise RuntimeError("trl.trainer.utils._CHUNKED_LOGPROB_CHUNK_SIZE is gone: this TRL version differs from "
+                           "the one tested (1.16); check the fused LM head before removing this call")
+    trl_utils._CHUNKED_LOGPROB_CHUNK_SIZE = min(TRL_FUSED_CHUNK, int(vocab_size))
+
+
+TRL_FUSED_CHUNK = 32768  # TRL 1.16's own value
