@@ -11,14 +11,32 @@
 # ---
 
 # %% [markdown]
-# # 40 · CESAR · The audio question-answering corpus
+# # 40 · CESAR · A controlled testbed for test-time inverse scaling
 #
-# CESAR trains on AVQA (plus rephrasings) and is scored on MMAU test-mini: four-choice questions about a clip,
-# tasks *sound / music / speech*, difficulties *easy / medium / hard*. Offline, the `tiny` and `smoke`
-# profiles generate both splits here (numpy synthesis, `replication.data.audio_qa`), in test-mini's JSON layout
-# with 16 kHz wavs, plus a templated reasoning trace per training item for the SFT warm-up. The two splits come
-# from disjoint generator seeds. Scoring follows MMAU's rule: a prediction is correct when it contains every
-# word of the answer and no word of another choice.
+# CESAR trains on AVQA and is scored on MMAU test-mini: four-choice questions about a clip, tasks
+# *sound / music / speech*, difficulties *easy / medium / hard*. Its claim is about a failure: with outcome-only
+# rewards, an audio LLM's accuracy *falls* as it is allowed to think longer, because nothing rewards the
+# reasoning itself. A toy model trained from scratch on a generic corpus shows no such failure (the previous
+# tiny run: slopes +0.13 ± 0.13 points per token), so the `tiny` and `smoke` profiles generate a testbed
+# designed so that the failure exists and can be measured:
+#
+# - **perception a toy audio encoder learns**: a clip is a sequence of 2-7 distinct events from a four-event
+#   alphabet per task (sound: beep / buzz / hiss / knock; music: C4 / E4 / G4 / C5; speech: the vowels ah / ee /
+#   oo / eh); the questions ask for counts, the order (first, last), the most frequent event, and for music
+#   whether the last note is higher or lower than the first. Difficulty is the number of events (2-3 / 4-5 / 6-7).
+# - **reasoning traces that describe what is heard**: "I hear beep, hiss, beep. beep appears 2 times. So the
+#   answer is 2." Longer clips are checked again more often ("Wait, listening again: ..."), and a later round may
+#   speak of an event that is not in the audio ("maybe a faint beep", "perhaps a hiss outside"). Every
+#   conclusion follows what the trace says, so a drifted round concludes wrongly. The imagined event either stays
+#   (the error compounds to the end) or a further round drops it again (a detour: the final answer is right, a
+#   budget that cuts inside the detour is not). Drift grows with the trace's length: no 20-token trace drifts,
+#   most 80-token ones do.
+# - **short and cut traces for SFT**: a quarter of first rounds are terse; the SFT stage also cuts traces at a
+#   random token and closes them by force, so budget forcing at any L produces a shape the model has seen.
+#
+# Both splits are written in test-mini's JSON layout with 16 kHz wavs, from disjoint generator seeds; the traces
+# (several per training item) sit beside the training split. Scoring follows MMAU's rule: a prediction is
+# correct when it holds every word of the answer and no word of another choice.
 #
 # `paper` profile: the real AVQA training file and MMAU test-mini are read instead (nothing generated).
 
@@ -27,42 +45,73 @@ params_file = "params.yaml"
 
 # %%
 import collections
+import math
 
+import numpy as np
 import pandas as pd
 
 from replication import configs
 from replication.configs.cesar import ARTIFACTS, CesarConfig
-from replication.data.audio_qa import write_split
+from replication.data.audio_qa import TraceModel, load_splits, trace_text, write_split
+from replication.data.audio_qa.traces import trace_profile
 from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import write_metrics
-from replication.rl.cesar_setup import load_splits
+from replication.eval.reward_separation import reward_separation
 
 profile, cfg = configs.load(CesarConfig, params_file)
 corpus_dir = ARTIFACTS / "corpus"
-cfg.corpus
+trace_model = TraceModel(**{**cfg.corpus.traces.model_dump(), "drift": tuple(cfg.corpus.traces.drift)})
+trace_model
 
 # %%
 if cfg.corpus.source == "synthetic":
-    write_split(corpus_dir, "train", cfg.corpus.train_items, cfg.corpus.train_seed)
+    write_split(corpus_dir, "train", cfg.corpus.train_items, cfg.corpus.train_seed, trace_model,
+                cfg.corpus.traces_per_item)
     write_split(corpus_dir, "test-mini", cfg.corpus.test_items, cfg.corpus.test_seed)
 train, traces, test = load_splits(cfg.corpus, corpus_dir)
 snapshot(cfg.corpus, corpus_dir / "config.json")
 
 # %% [markdown]
-# How the test split is balanced (MMAU test-mini: about 333 per task; 224 / 540 / 236 easy / medium / hard):
+# How the test split is balanced (MMAU test-mini: about 333 per task; 224 / 540 / 236 easy / medium / hard), and
+# the question kinds:
 
 # %%
 counts = pd.crosstab(pd.Series([i.task for i in test], name="task"),
                      pd.Series([i.difficulty for i in test], name="difficulty"), margins=True)
-write_metrics("metrics/cesar/corpus.json", {
-    "train_items": len(train), "test_items": len(test), "train_traces": len(traces),
-    **{f"test_{k}": v for k, v in collections.Counter(i.task for i in test).items()},
-})
-counts
+kinds = collections.Counter(i.sub_category for i in test)
+counts, dict(kinds)
 
 # %% [markdown]
-# One training item, its prompt and its SFT target:
+# What the traces are: by length (in words; the SFT stage counts tokens), the share with an imagined event, the
+# share whose last conclusion contradicts the audio, and the share that made a detour (a wrong conclusion on the
+# way, the right one at the end).
+
+# %%
+profile_table = trace_profile([t for record in traces.values() for t in record.traces],
+                              [record.truth for record in traces.values() for _ in record.traces]) if traces else None
+profile_table
+
+# %% [markdown]
+# **Do the process rewards see the difference?** On these generated traces, the consistency reward
+# $\tfrac12[\mathrm{Sim}(t, \hat y) + \mathrm{Sim}(t, Q)]$ of grounded traces against traces with an imagined
+# event, and of a trace with its own conclusion against the same trace with a wrong choice as the answer; the
+# keyword reward's spread (it must not saturate on the template).
+
+# %%
+separation = reward_separation(train, traces) if traces else {}
+separation = {k: v for k, v in separation.items() if math.isfinite(v)}  # a tiny corpus may lack one kind
+write_metrics("metrics/cesar/corpus.json", {
+    "train_items": len(train), "test_items": len(test), "train_traces": sum(len(r.traces) for r in traces.values()),
+    **{f"test_{k}": v for k, v in collections.Counter(i.task for i in test).items()},
+    **({f"traces_{k}": float(v) for k, v in profile_table.loc["all"].items()} if traces else {}),
+    **separation,
+})
+pd.Series(separation).round(3)
+
+# %% [markdown]
+# One training item and two of its traces:
 
 # %%
 item = train[0]
-{"question": item.question, "choices": item.choices, "answer": item.answer, "trace": traces.get(item.id, "")}
+{"question": item.question, "choices": item.choices, "answer": item.answer,
+ "traces": [trace_text(t) for t in traces[item.id].traces[:2]] if traces else []}

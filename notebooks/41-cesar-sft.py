@@ -19,11 +19,21 @@
 #
 # $$ \texttt{<think>}\; t \;\texttt{</think><answer>}\; y \;\texttt{</answer>} $$
 #
-# so an SFT stage (TRL's `SFTTrainer`, with `AudioSFTCollator` supplying the audio features) teaches the format
-# and the perception from templated traces, cross-entropy on the completion tokens only. A share of the targets
-# (`sft.no_think_share`) has an empty thinking, so that the no-reasoning mode (L = 0) is one the model knows. The paper starts from
-# the instruction-tuned 7B model instead: on the `paper` profile `sft.steps` is 0 and the hub model is saved
-# as it is.
+# so an SFT stage (TRL's `SFTTrainer`, with `AudioSFTCollator` supplying the audio features) teaches the format,
+# the perception and the testbed's traces (their drift included: the SFT model is the paper's "base model" that
+# scales inversely), cross-entropy on the completion tokens only. Each row is one (item, trace), drawn to be one
+# of three shapes: a full trace (and its last conclusion), an *empty* thinking closed by force
+# (`sft.no_think_share`: the no-reasoning mode measured at L = 0), or a trace *cut* at a random token and closed by
+# force (`sft.cut_share`), answered with what that prefix supports (its last conclusion written in full, else the
+# truth): the shape budget forcing produces at any L. The forced `</think><answer>` is context, not a target, so
+# the model never learns to stop thinking early by itself.
+#
+# Two choices the toy model needs (docs/cesar.md): widths 128 x 2 layers (at 64 the model did not learn to tell
+# the events apart in 1,600 steps), and Kaiming-initialised audio convolutions (`init_audio_convolutions`: with
+# transformers' default the clip's content is drowned by the encoder's positional embedding).
+#
+# The paper starts from the instruction-tuned 7B model instead: on the `paper` profile `sft.steps` is 0 and the
+# hub model is saved as it is.
 
 # %% tags=["parameters"]
 params_file = "params.yaml"
@@ -35,12 +45,13 @@ from datasets import Dataset
 from replication import configs
 from replication.configs.cesar import ARTIFACTS, CesarConfig, RUNS
 from replication.configs.runtime import RuntimeConfig
+from replication.data.audio_qa import load_splits
 from replication.models.omni import save_omni
 from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import MetricsLog, write_metrics
 from replication.pipeline.seeding import seed_everything
 from replication.rl.audio_sft import audio_sft_trainer
-from replication.rl.cesar_setup import base_model, load_splits, sft_args, sft_rows, tokenizer_texts
+from replication.rl.cesar_setup import base_model, sft_args, sft_rows, tokenizer_texts
 
 profile, cfg = configs.load(CesarConfig, params_file)
 _, runtime = configs.load(RuntimeConfig, params_file)
@@ -52,7 +63,8 @@ print(f"{sum(p.numel() for p in model.parameters()):,} parameters, vocabulary {l
 # %%
 history = []
 if cfg.sft.steps > 0:
-    dataset = Dataset.from_list(sft_rows(train, traces, cfg.grpo.instruction, cfg.sft.no_think_share, cfg.sft.seed))
+    dataset = Dataset.from_list(sft_rows(train, traces, cfg.grpo.instruction, processor.tokenizer,
+                                         cfg.sft.no_think_share, cfg.sft.cut_share, cfg.sft.seed))
     trainer = audio_sft_trainer(model, processor, dataset, sft_args(cfg.sft, RUNS / "sft" / "trainer", runtime),
                                 cfg.sft.max_length)
     trainer.train()

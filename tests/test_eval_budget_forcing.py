@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from replication.eval.budget_forcing import budget_forced_generate, cut_at_stop
+from replication.eval.budget_forcing import budget_forced_curve, budget_forced_generate, cut_at_stop
 from replication.eval.cesar_scaling import scaling_summary
 from replication.models.omni import ThinkerSize, build_processor, build_thinker
 from replication.rewards.cesar import split_completion
@@ -72,20 +72,48 @@ def test_invalid_arguments_raise(tiny):
 
 
 def test_scaling_summary_on_hand_rows():
-    rows = [{"budget": 0, "avg_tokens": 0.0, "total": 50.0}, {"budget": 10, "avg_tokens": 8.0, "total": 54.0},
-            {"budget": 20, "avg_tokens": 16.0, "total": 52.0}]
+    rows = [{"budget": 0, "avg_tokens": 0.0, "total": 50.0, "drift": 0.0},
+            {"budget": 10, "avg_tokens": 8.0, "total": 54.0, "drift": 5.0},
+            {"budget": 20, "avg_tokens": 16.0, "total": 52.0, "drift": 10.0}]
     summary = scaling_summary(rows)
     # x = 0, 8, 16 (mean 8), y = 50, 54, 52 (mean 52): b = (-8*-2 + 0 + 8*0) / (64 + 64) = 0.125
     assert summary["slope"] == pytest.approx(0.125)
+    assert summary["slope_no_zero"] == pytest.approx(-0.25)  # (54 -> 52) over 8 tokens
     assert summary["sweet_spot_budget"] == 10 and summary["sweet_spot_accuracy"] == 54.0
     assert summary["no_think"] == 50.0 and summary["think"] == 52.0 and summary["slope_defined"] == 1.0
+    assert summary["think_tokens"] == 16.0 and summary["think_drift"] == 10.0
 
 
 def test_scaling_summary_needs_the_no_reasoning_mode_and_flags_flat_token_counts():
     with pytest.raises(ValueError, match="include 0"):
-        scaling_summary([{"budget": 5, "avg_tokens": 1.0, "total": 1.0}, {"budget": 9, "avg_tokens": 2.0, "total": 1.0}])
-    flat = scaling_summary([{"budget": 0, "avg_tokens": 0.0, "total": 40.0}, {"budget": 8, "avg_tokens": 0.0, "total": 45.0}])
+        scaling_summary([{"budget": 5, "avg_tokens": 1.0, "total": 1.0, "drift": 0.0},
+                         {"budget": 9, "avg_tokens": 2.0, "total": 1.0, "drift": 0.0}])
+    flat = scaling_summary([{"budget": 0, "avg_tokens": 0.0, "total": 40.0, "drift": 0.0},
+                            {"budget": 8, "avg_tokens": 0.0, "total": 45.0, "drift": 0.0}])
     assert flat["slope_defined"] == 0.0 and flat["slope"] == 0.0
+
+
+def test_one_thinking_pass_serves_every_budget(tiny):
+    model, processor, prompts, audios = tiny
+    curve = budget_forced_curve(model, processor, prompts, audios, [0, 3, 7], answer_tokens=2, batch_size=3)
+    for budget in (0, 3, 7):  # greedy: each budget's completions are what a run with that budget alone gives
+        single = budget_forced_generate(model, processor, prompts, audios, budget, answer_tokens=2, batch_size=3)
+        assert [o.text for o in curve[budget]] == [o.text for o in single]
+    longest = [split_completion(o.text)[0] for o in curve[7]]
+    assert all(longest[i].startswith(split_completion(o.text)[0]) for i, o in enumerate(curve[3]))
+
+
+def test_sampled_thinking_is_seeded_and_every_budget_reads_the_same_sample(tiny):
+    import torch
+
+    model, processor, prompts, audios = tiny
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(5)
+        runs.append(budget_forced_curve(model, processor, prompts, audios, [2, 6], 2, 3, temperature=1.0))
+    assert [o.text for o in runs[0][6]] == [o.text for o in runs[1][6]]
+    for short, long in zip(runs[0][2], runs[0][6]):
+        assert split_completion(long.text)[0].startswith(split_completion(short.text)[0])
 
 
 @pytest.mark.parametrize("pieces, expected", [

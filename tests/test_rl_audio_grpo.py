@@ -97,14 +97,14 @@ def test_audio_prompt_lists_the_choices():
     assert prompt[0]["content"][1]["text"] == "Which? Please choose the answer from the following options: a dog; a cat. Answer."
 
 
-@pytest.mark.parametrize("method, expected", [
+@pytest.mark.parametrize("method, trained", [
     ("outcome", ["accuracy_reward", "format_reward"]),
     ("cesar", ["accuracy_reward", "format_reward", "consistency_reward", "keyword_reward", "overthinking_reward"]),
     ("cesar_no_overthinking", ["accuracy_reward", "format_reward", "consistency_reward", "keyword_reward"]),
     ("cesar_no_consistency", ["accuracy_reward", "format_reward", "keyword_reward", "overthinking_reward"]),
     ("cesar_no_consistency_keywords", ["accuracy_reward", "format_reward", "overthinking_reward"]),
 ])
-def test_method_reward_sets(method, expected):
+def test_method_reward_sets(method, trained):
     from replication.configs.cesar import GRPOConfig as CesarGRPO
     from replication.rl.cesar_setup import method_rewards
 
@@ -112,10 +112,18 @@ def test_method_reward_sets(method, expected):
                      lr=1e-3, beta=0.0, L_max=7, instruction="x",
                      weights=RewardWeights(accuracy=5.0, format=1.0, consistency=2.0, keywords=3.0, overthinking=4.0))
     funcs, weights = method_rewards(method, grpo, tokenizer=None)
-    assert [f.__name__ for f in funcs] == expected
+    # every component and the drift diagnostic are logged; only the method's components carry weight
+    assert [f.__name__ for f in funcs] == ["accuracy_reward", "format_reward", "consistency_reward", "keyword_reward",
+                                           "overthinking_reward", "drift"]
     by_name = {"accuracy_reward": 5.0, "format_reward": 1.0, "consistency_reward": 2.0, "keyword_reward": 3.0,
                "overthinking_reward": 4.0}
-    assert weights == [by_name[n] for n in expected]
-    assert set(METHODS) >= {method}
-    if "overthinking_reward" in expected:
-        assert funcs[-1].L_max == 7
+    assert weights == [by_name[f.__name__] if f.__name__ in trained else 0.0 for f in funcs]
+    assert set(METHODS) >= {method} and funcs[4].L_max == 7
+
+
+def test_drift_diagnostic_reads_the_thinking_only():
+    from replication.rl.cesar_setup import drift
+
+    assert drift(["<think>maybe a faint beep</think><answer>2</answer>", "<think>beep</think><answer>maybe</answer>",
+                  [{"role": "assistant", "content": "<think>a hiss outside</think><answer>1</answer>"}]]) == [
+        1.0, 0.0, 1.0]

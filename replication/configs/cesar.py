@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from replication.pipeline.params import SectionConfig, StrictConfig
 
@@ -24,6 +24,24 @@ METHODS: dict[str, tuple[str, ...]] = {
 Method = Literal["outcome", "cesar", "cesar_no_overthinking", "cesar_no_consistency", "cesar_no_consistency_keywords"]
 
 
+class TracesConfig(StrictConfig):
+    """How the SFT traces are drawn (``replication.data.audio_qa.traces.TraceModel``, same fields)."""
+
+    terse: float = Field(ge=0.0, le=1.0)
+    """Share of first rounds with no opener and no derivation: the short traces."""
+    more_base: float = Field(ge=0.0, le=1.0)
+    more_per_event: float = Field(ge=0.0, le=1.0)
+    """P(another round) = min(more_cap, more_base + more_per_event * events) * more_decay^(rounds - 1)."""
+    more_cap: float = Field(ge=0.0, le=1.0)
+    more_decay: float = Field(ge=0.0, le=1.0)
+    drift: list[float] = Field(min_length=1)
+    """P(an imagined event enters round r), one per round; its length is the largest number of rounds."""
+    recheck: float = Field(ge=0.0, le=1.0)
+    """P(another round) after a round with an imagined event."""
+    recover: float = Field(ge=0.0, le=1.0)
+    """P(that round lists only what is in the clip again): a detour the final answer does not show."""
+
+
 class CorpusConfig(StrictConfig):
     source: Literal["synthetic", "real"]
     """synthetic: generated here (replication.data.audio_qa); real: AVQA training data + MMAU test-mini (paper)."""
@@ -34,6 +52,9 @@ class CorpusConfig(StrictConfig):
     train_seed: int = Field(ge=0)
     test_seed: int = Field(ge=0)
     """A different generator seed from ``train_seed``: the two splits share no item."""
+    traces_per_item: int = Field(ge=1)
+    """Reasoning traces drawn per training item (SFT sees each as one row)."""
+    traces: TracesConfig
     avqa_path: str
     avqa_audio_dir: str
     mmau_path: str
@@ -67,6 +88,9 @@ class SFTConfig(StrictConfig):
     lr: float = Field(gt=0.0)
     no_think_share: float = Field(ge=0.0, le=1.0)
     """Share of the warm-up targets with an empty thinking, so that L = 0 (no reasoning) is a mode the model knows."""
+    cut_share: float = Field(ge=0.0, le=1.0)
+    """Share of targets whose thinking is cut at a random token, then closed by force and answered: the shape
+    budget forcing produces at every L. The forced ``</think><answer>`` is context, not a target."""
     max_length: int = Field(ge=16)
     """Prompt (audio tokens included) plus completion, in tokens."""
     seed: int = Field(ge=0)
@@ -101,18 +125,51 @@ class GRPOConfig(StrictConfig):
 
 class SweepConfig(StrictConfig):
     methods: list[Method] = Field(min_length=1)
-    """GRPO variants; each (method, seed) is one DVC stage (matrix)."""
+    """The GRPO variants a claim compares (outcome-only, CESAR); each (method, seed) is one DVC stage."""
     seeds: list[int] = Field(min_length=1)
+    ablations: list[Method] = Field(min_length=1)
+    """The other variants (CESAR without the overthinking penalty, the two ablations), on ``ablation_seeds``."""
+    ablation_seeds: list[int] = Field(min_length=1)
+
+    def runs(self) -> list[tuple[str, int]]:
+        """Every (method, seed) trained, in dvc.yaml's order."""
+        return [(m, s) for m in self.methods for s in self.seeds] + [(m, s) for m in self.ablations
+                                                                     for s in self.ablation_seeds]
 
 
 class ScalingConfig(StrictConfig):
-    budgets: list[int] = Field(min_length=2)
-    """Thinking caps L (tokens); 0 is the no-reasoning mode. The paper: 0, 25, ..., 250."""
+    budgets: list[int]
+    """Thinking caps L (tokens), 0 included (the no-reasoning mode); the paper: 0, 25, ..., 250. Empty: L = 0 and
+    the ``quantiles`` of the SFT traces' token lengths (written by the SFT stage)."""
+    quantiles: list[float]
+    """Quantiles of the SFT traces' thinking lengths that become the budgets when ``budgets`` is empty."""
+    temperature: float = Field(ge=0.0)
+    """Sampling temperature of the thinking (0: greedy); the forced answer is always greedy."""
     answer_tokens: int = Field(ge=1)
     """Tokens the forced answer may take after ``</think><answer>``."""
     max_items: int = Field(ge=1)
     """Test-mini items scored at every budget (the first ones; the split is shuffled when written)."""
     batch_size: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _budgets_or_quantiles(self):
+        if bool(self.budgets) == bool(self.quantiles):
+            raise ValueError("give exactly one of scaling.budgets (explicit, with 0) and scaling.quantiles")
+        if self.budgets and (0 not in self.budgets or sorted(set(self.budgets)) != self.budgets or min(self.budgets) < 0):
+            raise ValueError(f"scaling.budgets must be ascending, distinct, >= 0 and hold 0, got {self.budgets}")
+        if any(not 0.0 < q <= 1.0 for q in self.quantiles) or sorted(set(self.quantiles)) != self.quantiles:
+            raise ValueError(f"scaling.quantiles must be ascending and distinct in (0, 1], got {self.quantiles}")
+        return self
+
+
+class GatesConfig(StrictConfig):
+    """Preconditions checked before methods are compared (the report states each gate's value)."""
+
+    no_think_min: float = Field(ge=0.0, le=100.0)
+    """SFT accuracy (%) with no thinking (L = 0) at least this: perception well above chance (25 %)."""
+    enforce: bool
+    """True: GRPO refuses to start when an SFT gate fails, and the verdicts are withheld when a gate fails.
+    False (smoke profile, toy sizes that cannot pass): gates are computed and reported only."""
 
 
 class CesarConfig(SectionConfig):
@@ -124,6 +181,7 @@ class CesarConfig(SectionConfig):
     grpo: GRPOConfig
     sweep: SweepConfig
     scaling: ScalingConfig
+    gates: GatesConfig
 
 
 def grpo_run_dir(method: str, seed: int) -> Path:

@@ -11,7 +11,13 @@ plots it against the reasoning tokens actually used. Budget forcing (Muennighoff
 L = 0 is the no-reasoning mode: the completion starts as ``<think></think><answer>`` (an empty thinking), which is
 how the thinking is switched off for a model trained on the ``<think>…</think><answer>…</answer>`` format.
 The reasoning tokens reported are the thinking tokens kept, so never more than L.
-Decoding is greedy, so a rerun gives the same completions.
+
+One thinking pass serves every budget (``budget_forced_curve``): the thinking under a cap L is the first L tokens
+of the thinking under the largest cap, since a token never depends on the cap (greedy: the same tokens; sampled:
+the same distribution, and every budget of an item then reads the *same* sample, a paired design across L). The
+thinking is greedy (``temperature = 0``) or sampled at ``temperature`` from torch's global generator (seeded by
+the stage: a rerun gives the same completions); the forced answer is always greedy, and is decoded once per
+distinct kept thinking (an item whose thinking ended before L answers the same at every larger L).
 """
 
 from __future__ import annotations
@@ -83,9 +89,17 @@ def trim_tag_text(tokens: Sequence[int], decode, tags: Sequence[str]) -> list[in
     return kept
 
 
+def _sampling(temperature: float) -> dict:
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0 (0: greedy), got {temperature}")
+    if temperature == 0:
+        return {"do_sample": False}
+    return {"do_sample": True, "temperature": temperature, "top_k": 0, "top_p": 1.0}  # the full distribution
+
+
 @torch.no_grad()
-def _continue(model, tok, rows, audio, max_new_tokens, stop_ids, stop_tags, suppress):
-    """Greedy continuation of each token row (audio features alongside); new tokens per row, cut at a stop.
+def _continue(model, tok, rows, audio, max_new_tokens, stop_ids, stop_tags, suppress, temperature=0.0):
+    """Continuation of each token row (audio features alongside); new tokens per row, cut at a stop.
 
     ``stop_ids``: single-token stops (end of turn, tags that are one token); ``stop_tags``: tags spelled in
     several tokens, stopped on with ``generate(stop_strings=...)`` and trimmed off by ``trim_tag_text``.
@@ -95,7 +109,7 @@ def _continue(model, tok, rows, audio, max_new_tokens, stop_ids, stop_tags, supp
     ids, mask = (t.to(model.device) for t in _left_pad(rows, tok.pad_token_id))
     strings = {"stop_strings": list(stop_tags), "tokenizer": tok} if stop_tags else {}
     out = model.generate(
-        input_ids=ids, attention_mask=mask, **audio, max_new_tokens=max_new_tokens, do_sample=False,
+        input_ids=ids, attention_mask=mask, **audio, max_new_tokens=max_new_tokens, **_sampling(temperature),
         eos_token_id=list(stop_ids), pad_token_id=tok.pad_token_id, suppress_tokens=suppress, **strings,
     )
     new = [cut_at_stop(row.tolist(), stop_ids, max_new_tokens) for row in out[:, ids.size(1):]]  # (B, <= max)
@@ -104,14 +118,21 @@ def _continue(model, tok, rows, audio, max_new_tokens, stop_ids, stop_tags, supp
     return new
 
 
-def budget_forced_generate(model, processor, prompts: Sequence[list[dict]], audios: Sequence[np.ndarray],
-                           budget: int, answer_tokens: int, batch_size: int = 16) -> list[BudgetedCompletion]:
-    """Completions of ``prompts`` (chat messages with an audio part) with the thinking capped at ``budget``.
+def _audio_of(model, enc, rows):
+    return {"input_features": enc["input_features"][rows].to(model.device, model.dtype),
+            "feature_attention_mask": enc["feature_attention_mask"][rows].to(model.device)}
+
+
+def budget_forced_curve(model, processor, prompts: Sequence[list[dict]], audios: Sequence[np.ndarray],
+                        budgets: Sequence[int], answer_tokens: int, batch_size: int = 16,
+                        temperature: float = 0.0) -> dict[int, list[BudgetedCompletion]]:
+    """``{L: completions}`` of ``prompts`` (chat messages with an audio part) with the thinking capped at each L.
 
     Works with the toy tokenizer (tags are single tokens) and with Qwen's (tags spelled in several tokens).
     """
-    if budget < 0 or answer_tokens < 1:
-        raise ValueError(f"budget must be >= 0 and answer_tokens >= 1, got {budget}, {answer_tokens}")
+    budgets = sorted(set(int(b) for b in budgets))
+    if not budgets or budgets[0] < 0 or answer_tokens < 1:
+        raise ValueError(f"budgets must be >= 0 and answer_tokens >= 1, got {budgets}, {answer_tokens}")
     if len(prompts) != len(audios):
         raise ValueError(f"{len(prompts)} prompts but {len(audios)} audio clips")
     tok = processor.tokenizer
@@ -119,28 +140,48 @@ def budget_forced_generate(model, processor, prompts: Sequence[list[dict]], audi
     tag_ids = {t: tok.encode(t, add_special_tokens=False) for t in tags}
     single = {t: ids[0] for t, ids in tag_ids.items() if len(ids) == 1}
     spelled = [t for t in tags if t not in single]
-    end_ids = {tok.eos_token_id, tok.pad_token_id}
-    think_stops = sorted(end_ids | set(single.values()))  # any tag or end of turn ends the thinking
-    answer_stops = sorted(end_ids | set(single.values()))
+    stops = sorted({tok.eos_token_id, tok.pad_token_id} | set(single.values()))  # any tag or end of turn
     opening = tag_ids[THINK_OPEN]
     closing = tok.encode(THINK_CLOSE + ANSWER_OPEN, add_special_tokens=False)  # the forced "</think><answer>"
     suppress = [tok.audio_token_id]  # a sampled <|AUDIO|> would have no audio features behind it
+    decode = lambda t: tok.decode(t, skip_special_tokens=True)  # noqa: E731
     model.eval()
-    results: list[BudgetedCompletion] = []
+    curve: dict[int, list[BudgetedCompletion]] = {b: [] for b in budgets}
     for start in range(0, len(prompts), batch_size):
         batch_prompts = list(prompts[start:start + batch_size])
         texts = processor.apply_chat_template(batch_prompts, add_generation_prompt=True, tokenize=False)
         enc = processor(text=texts, audio=list(audios[start:start + batch_size]), padding=True, return_tensors="pt")
-        audio = {"input_features": enc["input_features"].to(model.device, model.dtype),
-                 "feature_attention_mask": enc["feature_attention_mask"].to(model.device)}
-        prompt_rows = [ids[m.bool()].tolist() for ids, m in zip(enc["input_ids"], enc["attention_mask"])]
-        opened = [row + opening for row in prompt_rows]
-        thinking = _continue(model, tok, opened, audio, budget, think_stops, spelled, suppress)
-        forced = [row + think + closing for row, think in zip(opened, thinking)]
-        answers = _continue(model, tok, forced, audio, answer_tokens, answer_stops, spelled, suppress)
-        for think, answer in zip(thinking, answers):
-            think_text = tok.decode(think, skip_special_tokens=True)
-            answer_text = tok.decode(answer, skip_special_tokens=True)
-            text = f"{THINK_OPEN}{think_text}{THINK_CLOSE}{ANSWER_OPEN}{answer_text}{ANSWER_CLOSE}"
-            results.append(BudgetedCompletion(text=text, answer=answer_text.strip(), reasoning_tokens=len(think)))
-    return results
+        opened = [ids[m.bool()].tolist() + opening for ids, m in zip(enc["input_ids"], enc["attention_mask"])]
+        everything = list(range(len(opened)))
+        longest = _continue(model, tok, opened, _audio_of(model, enc, everything), budgets[-1], stops, spelled,
+                            suppress, temperature)
+        kept = {}  # (row, budget) -> thinking tokens kept under that budget
+        for b in budgets:
+            for i, think in enumerate(longest):
+                cut = think[:b]
+                kept[i, b] = trim_tag_text(cut, decode, spelled) if spelled and len(think) > b else cut
+        pending = sorted({(i, tuple(t)) for (i, _), t in kept.items()})  # one answer per distinct thinking
+        answers = {}
+        for chunk in range(0, len(pending), batch_size):
+            part = pending[chunk:chunk + batch_size]
+            rows = [opened[i] + list(think) + closing for i, think in part]
+            outs = _continue(model, tok, rows, _audio_of(model, enc, [i for i, _ in part]), answer_tokens, stops,
+                             spelled, suppress)
+            answers.update({key: out for key, out in zip(part, outs)})
+        for b in budgets:
+            for i in everything:
+                think = kept[i, b]
+                think_text, answer_text = decode(think), decode(answers[i, tuple(think)])
+                text = f"{THINK_OPEN}{think_text}{THINK_CLOSE}{ANSWER_OPEN}{answer_text}{ANSWER_CLOSE}"
+                curve[b].append(BudgetedCompletion(text=text, answer=answer_text.strip(), reasoning_tokens=len(think)))
+    return curve
+
+
+def budget_forced_generate(model, processor, prompts: Sequence[list[dict]], audios: Sequence[np.ndarray],
+                           budget: int, answer_tokens: int, batch_size: int = 16,
+                           temperature: float = 0.0) -> list[BudgetedCompletion]:
+    """Completions with the thinking capped at one ``budget`` (``budget_forced_curve`` with one L)."""
+    if budget < 0:
+        raise ValueError(f"budget must be >= 0, got {budget}")
+    return budget_forced_curve(model, processor, prompts, audios, [budget], answer_tokens, batch_size,
+                               temperature)[budget]

@@ -1,9 +1,14 @@
-"""The CESAR section of figures/README.md and the ablation table, with verdicts computed from the numbers."""
+"""The CESAR section of figures/README.md: gates, the ablation table, the training table and the verdicts, each
+number with its interval and beside the paper's."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
+from replication.eval.cesar_gates import failed
+from replication.eval.stats import Verdict, verdict_table
 from replication.plots.cesar import LABELS
 
 # PAPERS.md section 1 (MMAU test-mini, %, Qwen2.5-Omni-7B); None where the paper gives no number.
@@ -16,23 +21,38 @@ PAPER = {
     "cesar_no_consistency_keywords": {"think": 75.2, "no_think": None, "slope": None},
 }
 HEADER = ["method", "runs", "think (ours)", "think (paper)", "no-think (ours)", "no-think (paper)",
-          "slope /token (ours)", "slope (paper)", "sweet spot L (ours, seed mean)"]
+          "think - no-think (ours, paired)", "slope /token (ours)", "slope (paper)", "slope w/o L=0 (ours)",
+          "per-seed slopes", "sweet spot L", "tokens, drift % at largest L"]
 
 
 def _paper(method: str, key: str, digits: int) -> str:
     value = PAPER.get(method, {}).get(key)
-    return "n/a" if value is None else f"{value:.{digits}f}"
+    if key == "gain":
+        think, no_think = PAPER.get(method, {}).get("think"), PAPER.get(method, {}).get("no_think")
+        value = None if think is None or no_think is None else think - no_think
+    return "n/a" if value is None else f"{value:+.{digits}f}" if key in ("slope", "gain") else f"{value:.{digits}f}"
 
 
-def ablation_rows(table: pd.DataFrame) -> list[list[str]]:
+def _ci(row: pd.Series, name: str, digits: int, signed: bool = False) -> str:
+    sign = "+" if signed else ""
+    low, high = row[f"{name}_low"], row[f"{name}_high"]
+    if not math.isfinite(row[name]):
+        return "undefined"
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return f"{row[name]:{sign}.{digits}f} [no interval]"
+    return f"{row[name]:{sign}.{digits}f} [{low:{sign}.{digits}f}, {high:{sign}.{digits}f}]"
+
+
+def ablation_rows(summary: pd.DataFrame) -> list[list[str]]:
     rows = []
-    for method, row in table.iterrows():
+    for method, row in summary.iterrows():
+        gain_paper = _paper(method, "gain", 1)
         rows.append([
-            LABELS[method], f"{int(row['runs'])}",
-            f"{row['think']:.1f} ± {row['think_sd']:.1f}", _paper(method, "think", 1),
-            f"{row['no_think']:.1f} ± {row['no_think_sd']:.1f}", _paper(method, "no_think", 1),
-            f"{row['slope']:+.4f} ± {row['slope_sd']:.4f}", _paper(method, "slope", 4),
-            f"{row['sweet_spot_budget']:.0f}",
+            LABELS[method], f"{int(row['runs'])}", _ci(row, "think", 1), _paper(method, "think", 1),
+            _ci(row, "no_think", 1), _paper(method, "no_think", 1),
+            f"{_ci(row, 'gain', 1, True)} (paper {gain_paper})", _ci(row, "slope", 3, True),
+            _paper(method, "slope", 4), _ci(row, "slope_no_zero", 3, True), _ci(row, "seed_slope", 3, True),
+            f"{row['sweet_spot_budget']:.0f}", f"{row['think_tokens']:.1f}, {row['think_drift']:.1f}",
         ])
     return rows
 
@@ -42,79 +62,99 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows]) + "\n"
 
 
-def _slopes(summaries: pd.DataFrame, method: str) -> pd.Series:
-    return summaries.loc[summaries["method"] == method, "slope"]
+GATES = [("sft_no_think", "SFT accuracy with no thinking (%)", "no_think_min"),
+         ("sft_slope", "SFT slope (points/token): interval < 0", None),
+         ("outcome_slope", "outcome-only GRPO slope (points/token): interval < 0", None)]
 
 
-def scaling_verdicts(summaries: pd.DataFrame) -> list[str]:
-    """Plain sentences: did outcome-only GRPO scale inversely, and did CESAR reverse it (from the slopes)."""
-    sentences = []
-    outcome, cesar = _slopes(summaries, "outcome"), _slopes(summaries, "cesar")
-    if len(outcome):
-        negative = int((outcome < 0).sum())
-        shown = "showed" if outcome.mean() < 0 else "did not show"
-        sentences.append(
-            f"Outcome-only GRPO **{shown} test-time inverse scaling** at this scale: mean slope "
-            f"{outcome.mean():+.4f} accuracy points per reasoning token (sd {outcome.std(ddof=1):.4f} over "
-            f"{len(outcome)} seeds; negative in {negative} of {len(outcome)}). The paper: -0.007 (Ke-Omni-R)."
-        )
-    if len(cesar) and len(outcome):
-        if cesar.mean() > 0 and outcome.mean() < 0:
-            verdict = "reversed it"
-        elif cesar.mean() > outcome.mean():
-            verdict = "raised the slope" + (" but did not reverse an inverse scaling" if outcome.mean() < 0 else
-                                           " (there was no inverse scaling to reverse)")
-        else:
-            verdict = "did not improve the slope"
-        positive = int((cesar > 0).sum())
-        sentences.append(
-            f"CESAR **{verdict}**: mean slope {cesar.mean():+.4f} (sd {cesar.std(ddof=1):.4f}; positive in "
-            f"{positive} of {len(cesar)} seeds) against {outcome.mean():+.4f} for outcome-only. The paper: +0.0383."
-        )
-    return sentences
+def gates_table(gates: dict[str, float], no_think_min: float) -> str:
+    rows = []
+    for name, what, _ in GATES:
+        if name + "_passed" not in gates:
+            rows.append([what, "not measured", "", "**not measured**"])
+            continue
+        if name not in gates:
+            rows.append([what, "undefined (no slope or no interval)", "", "**failed**"])
+            continue
+        rule = f">= {no_think_min:g}" if name == "sft_no_think" else "high end < 0"
+        value = f"{gates[name]:+.3f} [{gates[name + '_low']:+.3f}, {gates[name + '_high']:+.3f}]"
+        rows.append([what, value, rule, "**passed**" if gates[name + "_passed"] else "**failed**"])
+    return markdown_table(["gate", "value [95% interval over items]", "rule", "result"], rows)
 
 
-def truncation_note(curves: pd.DataFrame) -> str:
-    """How many models answer worse after a cut-short thinking (smallest L > 0) than with none (L = 0)."""
-    mean = curves.groupby(["method", "budget"])["total"].mean()
-    first = min(b for b in curves["budget"].unique() if b > 0)
-    methods = list(dict.fromkeys(curves["method"]))
-    worse = [m for m in methods if mean[(m, first)] < mean[(m, 0)]]
-    return (f"At the smallest budget with reasoning (L = {first}) the accuracy is below the no-reasoning accuracy "
-            f"for {len(worse)} of {len(methods)} models: a thinking cut short before its conclusion hurts more "
-            "than no thinking, so the straight-line slope mixes that dip with the gain of finished reasoning.")
+TRAINING = [("rewards_accuracy_reward_mean", "accuracy", 2), ("completions_mean_length", "length (tokens)", 1),
+            ("rewards_drift_mean", "imagined-event share", 2), ("rewards_consistency_reward_mean", "consistency", 3),
+            ("rewards_keyword_reward_mean", "keywords", 3), ("rewards_overthinking_reward_mean", "overthinking", 3)]
 
 
-def cesar_section(table: pd.DataFrame, summaries: pd.DataFrame, profile: str, budgets: list[int],
-                  n_items: int, curves: pd.DataFrame | None = None) -> str:
-    rows = ablation_rows(table)
-    sentences = scaling_verdicts(summaries) + ([truncation_note(curves)] if curves is not None else [])
-    verdicts = "\n".join(f"- {s}" for s in sentences)
+def training_rows(finals: pd.DataFrame) -> list[list[str]]:
+    """Per method, the mean over seeds of each logged reward at the first and last tenth of GRPO."""
+    rows = []
+    for method, group in finals.groupby("method", sort=False):
+        cells = [LABELS[method], f"{len(group)}"]
+        for key, _, digits in TRAINING:
+            cells.append(f"{group[key + '_first'].mean():.{digits}f} -> {group[key + '_last'].mean():.{digits}f}")
+        rows.append(cells)
+    return rows
+
+
+def timing_rows(finals: pd.DataFrame) -> list[list[str]]:
+    """Mean CPU seconds per GRPO step by part, over every run of each method."""
+    rows = []
+    for method, group in finals.groupby("method", sort=False):
+        parts = {"generation": group["time_generation"].mean(), "reward": group["time_reward"].mean(),
+                 "reference": (group["time_rollout"] - group["time_generation"] - group["time_reward"]).mean(),
+                 "loss": (group["time_training_step"] - group["time_rollout"]).mean()}
+        total = sum(parts.values())
+        rows.append([LABELS[method], *(f"{v:.3f} ({100 * v / total:.0f} %)" for v in parts.values()), f"{total:.3f}"])
+    return rows
+
+
+def cesar_section(profile: str, setting: str, gates: dict[str, float], no_think_min: float, enforce: bool,
+                  summary: pd.DataFrame, finals: pd.DataFrame, verdicts: list[Verdict]) -> str:
+    failing = failed(gates)
+    if failing and enforce:
+        judged = (f"**Verdicts withheld**: gate(s) {', '.join(failing)} failed, so this testbed cannot show the "
+                  "effect the claims are about (fix the testbed first).")
+    else:
+        note = f" (gates failed but not enforced on this profile: {', '.join(failing)})" if failing else ""
+        judged = verdict_table(verdicts) + note if verdicts else "No verdict: a method the claims compare is missing."
+    training_header = ["method", "runs", *(f"{what} (first -> last tenth)" for _, what, _ in TRAINING)]
     return f"""## CESAR: process rewards against test-time inverse scaling (profile `{profile}`)
 
-Qwen2.5-Omni's Thinker (`Qwen2_5OmniThinkerForConditionalGeneration`, toy widths, trained here from scratch:
-SFT on templated reasoning traces, then GRPO through TRL) on the synthetic MMAU-format corpus; the paper uses
-Qwen2.5-Omni-7B on AVQA and the real MMAU test-mini, so only the *shapes* (slopes, orderings) are comparable,
-not the accuracy levels. Thinking budgets L = {budgets} (the paper's 0..250 scaled to ~50-token traces),
-{n_items} test-mini items per budget, greedy decoding, accuracy by MMAU's string-match rule.
-"think" is the accuracy at the largest budget, "no-think" at L = 0; the slope is the least-squares slope of
-total accuracy on the reasoning tokens actually used, mean ± sd over seeds.
+{setting}
 
+**Gates** (checked before methods are compared; `metrics/cesar/gates.json`):
+
+{gates_table(gates, no_think_min)}
 ![cesar_scaling](cesar_scaling.png)
 
-*Accuracy vs average reasoning tokens, panels sound / music / speech / total (CESAR Fig. 1).*
+*Accuracy vs average reasoning tokens, panels sound / music / speech / total (CESAR Fig. 1); seed mean, 95 %
+intervals over items.*
 
 ![cesar_slope](cesar_slope.png)
 
-*Total accuracy vs tokens with the linear fit and the no-reasoning level, slope per method (CESAR Fig. 3).*
+*Total accuracy vs tokens with the linear fit and the no-reasoning level; the slope with its 95 % interval, with
+and without L = 0 (CESAR Fig. 3).*
 
 ![cesar_radar](cesar_radar.png)
 
-*Accuracy at the largest budget by difficulty and task (CESAR Fig. 4).*
+*Accuracy at the largest budget by difficulty and task, 95 % bands (CESAR Fig. 4).*
 
-**Table `cesar_ablation`** (also `cesar_ablation.md` / `cesar_ablation.png`); the "SFT base" row's paper
-numbers are the untuned Qwen2.5-Omni-7B's:
+**Table `cesar_ablation`** (also `cesar_ablation.md` / `cesar_ablation.png`); accuracies in %, slopes in accuracy
+points per reasoning token, 95 % intervals over items of the seed-mean curve, "per-seed slopes" the mean and
+interval over seeds; the "SFT base" row's paper numbers are the untuned Qwen2.5-Omni-7B's:
 
-{markdown_table(HEADER, rows)}
-{verdicts}
+{markdown_table(HEADER, ablation_rows(summary))}
+**What GRPO did to the traces** (training completions, mean over seeds, first vs last tenth of the steps; every
+component is logged for every method, weight 0 where the method does not train on it):
+
+{markdown_table(training_header, training_rows(finals))}
+**Where a GRPO step's CPU time goes** (seconds per step; `replication.rl.step_timing`):
+
+{markdown_table(["method", "generation", "reward", "reference log-probs", "loss (forward + backward)", "total"],
+                timing_rows(finals))}
+**Verdicts** (computed by `replication.eval.stats`, beside the paper's numbers):
+
+{judged}
 """

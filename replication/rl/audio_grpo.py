@@ -41,6 +41,8 @@ import soundfile
 import torch
 from trl import GRPOTrainer
 
+from replication.rl.hf_trainer import fit_logprob_tiles
+
 AUDIO_COLUMN = "audio"
 AUDIO_KEYS = ("input_features", "feature_attention_mask")
 SAMPLE_RATE = 16_000
@@ -75,6 +77,7 @@ class AudioGRPOTrainer(GRPOTrainer):
         super().__init__(*args, **kwargs)
         if not hasattr(self.processing_class, "feature_extractor"):
             raise ValueError("AudioGRPOTrainer needs a processor with a feature_extractor (e.g. OmniAudioProcessor)")
+        fit_logprob_tiles(len(self.processing_class.tokenizer))
         if self.use_vllm or self.use_transformers_continuous_batching:
             raise ValueError("AudioGRPOTrainer generates with transformers' generate(); disable vLLM and "
                              "continuous batching (they take token ids without audio features)")

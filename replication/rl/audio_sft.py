@@ -2,7 +2,7 @@
 
 CESAR starts GRPO from a model that already answers in ``<think> t </think><answer> y </answer>``; our randomly
 initialised Thinker knows neither the format nor how to hear, so an SFT stage teaches both from the corpus's
-templated traces (the facts heard, the reasoning steps, the conclusion), loss on the completion tokens only.
+reasoning traces (the events heard, the derivation, the conclusion), loss on the completion tokens only.
 
 TRL reaches this far without a subclass: ``SFTTrainer`` accepts a custom collator and, with
 ``dataset_kwargs={"skip_prepare_dataset": True}`` and ``remove_unused_columns=False``, hands the collator the raw
@@ -10,7 +10,10 @@ rows and forwards every key it returns to the model. What TRL lacks is the audio
 only. ``AudioSFTCollator`` is that missing piece: it renders each prompt with the chat template, runs the Omni
 processor on prompt text + audio (Whisper features, ``<|AUDIO|>`` expanded to the encoder's frame count), appends
 the completion's tokens and the end-of-turn token, and masks the prompt out of the labels. The completion is
-tokenized on its own, after the prompt, exactly as generation produces it, so SFT and GRPO see the same tokens.
+tokenized in the three pieces generation produces, ``<think>`` + thinking, ``</think><answer>``, `` y </answer>``,
+so SFT and budget forcing see the same tokens. A row whose thinking was closed *by force* (``forced``: cut short,
+or empty) keeps its ``</think><answer>`` out of the labels: the model learns to answer after a forced close, as
+budget forcing asks it to, but not to close its own thinking early or to skip it.
 """
 
 from __future__ import annotations
@@ -22,9 +25,17 @@ import torch
 from trl import SFTConfig, SFTTrainer
 
 from replication.rl.audio_grpo import AUDIO_COLUMN, AUDIO_KEYS, load_audio
-from replication.rl.hf_trainer import quiet
+from replication.rl.hf_trainer import fit_logprob_tiles, quiet
 
 IGNORE_INDEX = -100  # positions the cross-entropy skips (transformers' convention)
+
+
+THINK_CLOSE_ANSWER_OPEN = "</think><answer>"
+
+
+def sft_think(reasoning: str) -> str:
+    """The thinking as a finished trace writes it between the tags: `` t `` (empty stays empty)."""
+    return f" {reasoning} " if reasoning else ""
 
 
 def sft_completion(reasoning: str, answer: str) -> str:
@@ -33,16 +44,28 @@ def sft_completion(reasoning: str, answer: str) -> str:
     An empty ``reasoning`` gives ``<think></think><answer> y </answer>``: the same tokens budget forcing puts
     before the answer at L = 0, so the no-reasoning mode is trained exactly as it is evaluated.
     """
-    think = f" {reasoning} " if reasoning else ""
-    return f"<think>{think}</think><answer> {answer} </answer>"
+    return f"<think>{sft_think(reasoning)}{THINK_CLOSE_ANSWER_OPEN} {answer} </answer>"
+
+
+def completion_pieces(tokenizer, think: str, answer: str, forced: bool) -> tuple[list[int], list[bool]]:
+    """Token ids of ``<think>{think}</think><answer> {answer} </answer>`` + end of turn, and which are targets.
+
+    ``think`` goes in verbatim (a cut trace ends where it was cut, with no space added); ``forced`` leaves the
+    ``</think><answer>`` tokens out of the targets.
+    """
+    encode = lambda text: tokenizer.encode(text, add_special_tokens=False)  # noqa: E731
+    head, close = encode("<think>" + think), encode(THINK_CLOSE_ANSWER_OPEN)
+    tail = encode(f" {answer} </answer>") + [tokenizer.eos_token_id]
+    return head + close + tail, [True] * len(head) + [not forced] * len(close) + [True] * len(tail)
 
 
 @dataclass
 class AudioSFTCollator:
-    """Rows ``{"prompt": chat messages, "completion": str, "audio": path or waveform}`` -> a model batch.
+    """Rows ``{"prompt": chat messages, "think": str, "answer": str, "forced": bool, "audio": path or waveform}``
+    -> a model batch (``completion_pieces`` builds the completion).
 
-    Returns ``input_ids``, ``attention_mask``, ``labels`` (prompt and padding set to -100) right-padded to the
-    longest row, and the Whisper ``input_features`` / ``feature_attention_mask`` of the rows' audio.
+    Returns ``input_ids``, ``attention_mask``, ``labels`` (prompt, padding and forced tags set to -100)
+    right-padded to the longest row, and the Whisper ``input_features`` / ``feature_attention_mask``.
     """
 
     processor: Any
@@ -54,24 +77,25 @@ class AudioSFTCollator:
                                                    tokenize=False)
         audio = [load_audio(r[AUDIO_COLUMN]) for r in rows]
         enc = self.processor(text=texts, audio=audio, padding=True, return_tensors="pt")
-        sequences, prompt_lengths = [], []
+        sequences, targets = [], []
         for ids, mask, row in zip(enc["input_ids"], enc["attention_mask"], rows):
             prompt = ids[mask.bool()].tolist()
-            completion = tok.encode(row["completion"], add_special_tokens=False) + [tok.eos_token_id]
+            completion, trained = completion_pieces(tok, row["think"], row["answer"], row["forced"])
             sequence = (prompt + completion)[: self.max_length]
             if len(sequence) <= len(prompt):
                 raise ValueError(f"max_length {self.max_length} leaves no completion token after a "
                                  f"{len(prompt)}-token prompt (audio tokens included); raise max_length")
             sequences.append(sequence)
-            prompt_lengths.append(len(prompt))
+            targets.append(([False] * len(prompt) + trained)[: len(sequence)])
         width = max(len(s) for s in sequences)
         input_ids = torch.full((len(rows), width), tok.pad_token_id, dtype=torch.long)  # (B, T)
         attention_mask = torch.zeros((len(rows), width), dtype=torch.long)  # (B, T)
         labels = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)  # (B, T)
-        for i, (sequence, n_prompt) in enumerate(zip(sequences, prompt_lengths)):
-            input_ids[i, : len(sequence)] = torch.tensor(sequence)
+        for i, (sequence, trained) in enumerate(zip(sequences, targets)):
+            row = torch.tensor(sequence)
+            input_ids[i, : len(sequence)] = row
             attention_mask[i, : len(sequence)] = 1
-            labels[i, n_prompt: len(sequence)] = torch.tensor(sequence[n_prompt:])
+            labels[i, : len(sequence)] = row.masked_fill(~torch.tensor(trained), IGNORE_INDEX)
         batch = {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
         batch.update({key: enc[key] for key in AUDIO_KEYS})
         return batch
@@ -82,8 +106,10 @@ def audio_sft_trainer(model, processor, dataset, args: SFTConfig, max_length: in
     if args.packing or args.padding_free:
         raise ValueError("audio SFT does not support packing or padding_free (each row carries its own audio)")
     if args.remove_unused_columns:
-        raise ValueError("set remove_unused_columns=False: the collator needs the prompt, completion and audio columns")
+        raise ValueError("set remove_unused_columns=False: the collator needs the prompt, think, answer, forced and "
+                         "audio columns")
     if not (args.dataset_kwargs or {}).get("skip_prepare_dataset"):
         raise ValueError('set dataset_kwargs={"skip_prepare_dataset": True}: the collator tokenizes the raw rows')
+    fit_logprob_tiles(len(processor.tokenizer))
     return quiet(SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=processor,
                             data_collator=AudioSFTCollator(processor, max_length)), desc="SFT")

@@ -12,25 +12,20 @@ import numpy as np
 from trl import GRPOConfig as TRLGRPOConfig
 from trl import SFTConfig as TRLSFTConfig
 
-from replication.configs.cesar import METHODS, CorpusConfig, GRPOConfig, ModelConfig, SFTConfig
+from replication.configs.cesar import METHODS, GRPOConfig, ModelConfig, SFTConfig
 from replication.configs.runtime import RuntimeConfig
-from replication.data.audio_qa import AudioQAItem, load_avqa, load_mmau, load_traces
+from replication.data.audio_qa import AudioQAItem, answer_at, is_drifted, trace_text
+from replication.data.audio_qa.loaders import TraceRecord
 from replication.models.omni import ThinkerSize, build_processor, build_thinker, load_processor, load_thinker
-from replication.rewards.cesar import cesar_reward_funcs
-from replication.rl.audio_grpo import audio_prompt
-from replication.rl.audio_sft import sft_completion
+from replication.rewards.cesar import COMPONENTS, cesar_reward_funcs, completion_text, split_completion
+from replication.rl.audio_grpo import AudioGRPOTrainer, audio_prompt
+from replication.rl.audio_sft import sft_completion, sft_think
 from replication.rl.hf_trainer import runtime_args
+from replication.rl.step_timing import StepTimingMixin
 
 
-def load_splits(corpus: CorpusConfig, corpus_dir: Path) -> tuple[list[AudioQAItem], dict[str, str], list[AudioQAItem]]:
-    """``(train items, {id: reasoning trace}, test-mini items)``; real data has no traces (empty mapping)."""
-    if corpus.source == "synthetic":
-        train = load_mmau(corpus_dir / "train.json")
-        traces = load_traces(corpus_dir / "train-traces.json")
-        test = load_mmau(corpus_dir / "test-mini.json")
-        return train, traces, test
-    return (load_avqa(corpus.avqa_path, audio_dir=corpus.avqa_audio_dir), {},
-            load_mmau(corpus.mmau_path, audio_dir=corpus.mmau_audio_dir))
+class TimedAudioGRPOTrainer(StepTimingMixin, AudioGRPOTrainer):
+    """``AudioGRPOTrainer`` that logs where each step's CPU time goes (``step_timing``)."""
 
 
 def prompt_of(item: AudioQAItem, instruction: str) -> list[dict]:
@@ -43,31 +38,58 @@ def grpo_rows(items: list[AudioQAItem], instruction: str) -> list[dict]:
              "choices": list(item.choices), "question": item.question} for item in items]
 
 
-def sft_rows(items: list[AudioQAItem], traces: dict[str, str], instruction: str, no_think_share: float = 0.0,
-             seed: int = 0) -> list[dict]:
-    """SFT rows: the prompt, the audio path and the target ``<think> trace </think><answer> y </answer>``.
+def sft_rows(items: list[AudioQAItem], traces: dict[str, TraceRecord], instruction: str, tokenizer,
+             no_think_share: float = 0.0, cut_share: float = 0.0, seed: int = 0) -> list[dict]:
+    """SFT rows, one per (item, trace): the prompt, the audio path, the thinking, the answer, ``forced``.
 
-    A ``no_think_share`` of the rows (drawn with ``seed``) get an empty thinking, ``<think>  </think><answer> y
-    </answer>``, so the model also knows the no-reasoning mode that test-time scaling measures at L = 0 (the
-    paper's base model answers directly by nature; a model trained on traces alone never saw an empty thinking).
+    Each row is drawn (with ``seed``) to be one of three shapes:
+    - empty (``no_think_share``): ``<think></think>`` closed by force, then the true answer: the no-reasoning
+      mode that test-time scaling measures at L = 0 (the paper's base model answers directly by nature);
+    - cut (``cut_share``): the trace cut after a uniform number of its tokens, closed by force, then the answer
+      that prefix supports (its last conclusion written in full, else the truth): the shape budget forcing gives;
+    - full: the whole trace and its last conclusion (which an imagined event may have made wrong).
     """
     missing = [item.id for item in items if item.id not in traces]
     if missing:
         raise ValueError(f"no reasoning trace for {len(missing)} training items (first: {missing[0]}); "
                          "SFT needs the traces written beside the synthetic split (set sft.steps: 0 without them)")
-    if not 0.0 <= no_think_share <= 1.0:
-        raise ValueError(f"no_think_share must be in [0, 1], got {no_think_share}")
-    no_think = np.random.default_rng(seed).random(len(items)) < no_think_share
-    return [{"prompt": prompt_of(item, instruction), "audio": str(item.audio_path),
-             "completion": sft_completion("" if empty else traces[item.id], item.answer)}
-            for item, empty in zip(items, no_think)]
+    if not (0.0 <= no_think_share and 0.0 <= cut_share and no_think_share + cut_share <= 1.0):
+        raise ValueError(f"no_think_share and cut_share must be >= 0 with a sum <= 1, got {no_think_share}, {cut_share}")
+    rng = np.random.default_rng(seed)
+    rows = []
+    for item in items:
+        record = traces[item.id]
+        for segments in record.traces:
+            text = trace_text(segments)
+            draw = rng.random()
+            if draw < no_think_share:
+                think, answer, forced = "", record.truth, True
+            elif draw < no_think_share + cut_share:
+                ids = tokenizer.encode(sft_think(text), add_special_tokens=False)
+                cut = int(rng.integers(1, len(ids)))  # at least one token kept, at least one cut off
+                think = tokenizer.decode(ids[:cut])
+                answer, forced = answer_at(segments, len(think) - 1, record.truth), True  # -1: the leading space
+            else:
+                think, answer, forced = sft_think(text), answer_at(segments, len(text), record.truth), False
+            rows.append({"prompt": prompt_of(item, instruction), "audio": str(item.audio_path), "think": think,
+                         "answer": answer, "forced": forced})
+    return rows
 
 
-def tokenizer_texts(items: list[AudioQAItem], traces: dict[str, str], instruction: str) -> list[str]:
+def tokenizer_texts(items: list[AudioQAItem], traces: dict[str, TraceRecord], instruction: str) -> list[str]:
     """Everything the toy tokenizer must encode compactly: prompts (question, choices) and SFT targets."""
-    texts = [prompt_of(item, instruction)[0]["content"][1]["text"] for item in items]
-    texts += [sft_completion(traces.get(item.id, ""), item.answer) for item in items]
+    texts = [part["text"] for item in items for part in prompt_of(item, instruction)[0]["content"] if part["type"] == "text"]
+    for item in items:
+        record = traces.get(item.id)
+        for segments in (record.traces if record else ()):
+            texts.append(sft_completion(trace_text(segments), item.answer))
     return texts + ["system", "user", "assistant"]
+
+
+def trace_lengths(traces: dict[str, TraceRecord], tokenizer) -> list[int]:
+    """Thinking tokens of every SFT trace, as the model writes them (`` t `` between the tags)."""
+    return [len(tokenizer.encode(sft_think(trace_text(segments)), add_special_tokens=False))
+            for record in traces.values() for segments in record.traces]
 
 
 def base_model(model: ModelConfig, texts: list[str]):
@@ -82,12 +104,25 @@ def base_model(model: ModelConfig, texts: list[str]):
     return build_thinker(processor, size, model.seed), processor
 
 
+def drift(completions, **kwargs) -> list[float]:
+    """Diagnostic, never trained on (weight 0): 1 when the thinking speaks of an imagined event (the testbed's
+    drift words, ``replication.data.audio_qa.traces.DRIFT_WORDS``), else 0."""
+    return [float(is_drifted(split_completion(completion_text(c))[0])) for c in completions]
+
+
 def method_rewards(method: str, grpo: GRPOConfig, tokenizer) -> tuple[list, list[float]]:
-    """The reward functions and weights of one GRPO variant: the components ``METHODS[method]`` switches on."""
+    """The reward functions and weights of one GRPO variant.
+
+    Every CESAR component is passed to TRL, with weight 0 where ``METHODS[method]`` leaves it out, and the
+    ``drift`` diagnostic with weight 0: TRL then logs each of them at every step for every method (what the
+    process rewards do to the traces is measured the same way under outcome-only GRPO), while the reward that
+    trains is exactly the method's weighted sum.
+    """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; allowed: {', '.join(METHODS)}")
-    weights = {name: (getattr(grpo.weights, name) if name in METHODS[method] else 0.0) for name in METHODS["cesar"]}
-    return cesar_reward_funcs(weights, tokenizer=tokenizer, L_max=grpo.L_max)
+    funcs, _ = cesar_reward_funcs(None, tokenizer=tokenizer, L_max=grpo.L_max)  # all five, in COMPONENTS order
+    weights = [getattr(grpo.weights, name) if name in METHODS[method] else 0.0 for name in COMPONENTS]
+    return [*funcs, drift], [*weights, 0.0]
 
 
 def _device_kwargs(runtime: RuntimeConfig) -> dict:

@@ -17,7 +17,10 @@ API
       optional ``dataset_name``, ``question_type``, ``question_relation``, ``video_name``, ``video_id``.
     AVQA has no task or difficulty labels: items get ``task="sound"`` (its questions are about sound events),
     ``difficulty="unlabelled"``, ``category`` = question_type, ``sub_category`` = question_relation.
-``load_traces(path) -> dict[id, think]``: the reasoning traces written beside a generated split.
+``load_traces(path) -> dict[id, TraceRecord]``: the reasoning traces written beside a generated split.
+``load_splits(corpus, corpus_dir) -> (train items, traces, test items)``: what every CESAR stage reads; ``corpus``
+    is the ``cesar.corpus`` config (``source`` synthetic: the generated splits under ``corpus_dir``; real: AVQA and
+    MMAU test-mini from its paths, no traces).
 
 Malformed files raise ``ValueError`` naming the item and the field: nothing is silently dropped.
 """
@@ -127,5 +130,26 @@ def load_avqa(path, audio_dir=None, require_audio: bool = True) -> list[AudioQAI
     return items
 
 
-def load_traces(path) -> dict[str, str]:
-    return {record["id"]: record["think"] for record in json.loads(Path(path).read_text())}
+@dataclass(frozen=True)
+class TraceRecord:
+    """The traces drawn for one training item: segment lists (``traces.py``), its question kind and answer."""
+
+    kind: str
+    truth: str
+    traces: tuple[tuple[dict, ...], ...]
+
+
+def load_traces(path) -> dict[str, TraceRecord]:
+    records = json.loads(Path(path).read_text())
+    return {r["id"]: TraceRecord(r["kind"], r["truth"], tuple(tuple(t) for t in r["traces"])) for r in records}
+
+
+def load_splits(corpus, corpus_dir) -> tuple[list[AudioQAItem], dict[str, TraceRecord], list[AudioQAItem]]:
+    corpus_dir = Path(corpus_dir)
+    if corpus.source == "synthetic":
+        return (load_mmau(corpus_dir / "train.json"), load_traces(corpus_dir / "train-traces.json"),
+                load_mmau(corpus_dir / "test-mini.json"))
+    if corpus.source == "real":
+        return (load_avqa(corpus.avqa_path, audio_dir=corpus.avqa_audio_dir), {},
+                load_mmau(corpus.mmau_path, audio_dir=corpus.mmau_audio_dir))
+    raise ValueError(f"unknown corpus source {corpus.source!r}; allowed: synthetic, real")
