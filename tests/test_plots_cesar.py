@@ -141,9 +141,10 @@ def test_figures_and_report_from_scaling_files(tmp_path):
     section = cesar_section("smoke", "setting", gates, 60.0, True, summary, finals, verdicts)
     assert "![cesar_scaling](cesar_scaling.png)" in section and "C4: outcome-only" in section
     assert "0.300 -> 0.100" not in section and "0.30 -> 0.10" in section  # drift share, 2 digits
-    withheld = cesar_section("smoke", "setting", {**gates, "sft_no_think_passed": 0.0}, 60.0, True, summary, finals,
+    gated = cesar_section("smoke", "setting", {**gates, "sft_no_think_passed": 0.0}, 60.0, True, summary, finals,
                              verdicts)
-    assert "Verdicts withheld" in withheld and "C4: outcome-only" not in withheld
+    assert "Gate(s) sft_no_think failed" in gated and "not evidence" in gated
+    assert gated.index("not evidence") < gated.index("C4: outcome-only")  # the warning stands above the table
 
 
 def test_split_step_time():

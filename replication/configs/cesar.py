@@ -168,7 +168,8 @@ class GatesConfig(StrictConfig):
     no_think_min: float = Field(ge=0.0, le=100.0)
     """SFT accuracy (%) with no thinking (L = 0) at least this: perception well above chance (25 %)."""
     enforce: bool
-    """True: GRPO refuses to start when an SFT gate fails, and the verdicts are withheld when a gate fails.
+    """True: GRPO refuses to start when an SFT gate fails, and the report marks the verdicts as no evidence
+    when any gate fails.
     False (smoke profile, toy sizes that cannot pass): gates are computed and reported only."""
 
 

@@ -113,12 +113,15 @@ def timing_rows(finals: pd.DataFrame) -> list[list[str]]:
 def cesar_section(profile: str, setting: str, gates: dict[str, float], no_think_min: float, enforce: bool,
                   summary: pd.DataFrame, finals: pd.DataFrame, verdicts: list[Verdict]) -> str:
     failing = failed(gates)
-    if failing and enforce:
-        judged = (f"**Verdicts withheld**: gate(s) {', '.join(failing)} failed, so this testbed cannot show the "
-                  "effect the claims are about (fix the testbed first).")
+    if not verdicts:
+        judged = "No verdict: a method the claims compare is missing."
+    elif failing and enforce:
+        judged = (f"**Gate(s) {', '.join(failing)} failed**: this testbed does not show the precondition the claims "
+                  "are about, so the verdicts below are computed as usual but are not evidence for or against the "
+                  "paper (docs/cesar.md, 'Gates').\n\n" + verdict_table(verdicts))
     else:
         note = f" (gates failed but not enforced on this profile: {', '.join(failing)})" if failing else ""
-        judged = verdict_table(verdicts) + note if verdicts else "No verdict: a method the claims compare is missing."
+        judged = verdict_table(verdicts) + note
     training_header = ["method", "runs", *(f"{what} (first -> last tenth)" for _, what, _ in TRAINING)]
     return f"""## CESAR: process rewards against test-time inverse scaling (profile `{profile}`)
 
