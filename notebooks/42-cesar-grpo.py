@@ -53,6 +53,7 @@ from replication.pipeline.runlog import MetricsLog, write_metrics
 from replication.pipeline.seeding import seed_everything
 from replication.rl.cesar_setup import TimedAudioGRPOTrainer, grpo_args, grpo_rows, method_rewards
 from replication.rl.hf_trainer import quiet
+from replication.rl.step_timing import CLOCKS, split_step_time
 
 profile, cfg = configs.load(CesarConfig, params_file)
 _, runtime = configs.load(RuntimeConfig, params_file)
@@ -75,7 +76,7 @@ trainer = quiet(TimedAudioGRPOTrainer(
 trainer.train()
 history = [h for h in trainer.state.log_history if "reward" in h]
 columns = ["reward", "reward_std", "kl", "completions/mean_length"] + sorted(
-    k for k in history[0] if (k.startswith("rewards/") and k.endswith("/mean")) or k.startswith("time/"))
+    k for k in history[0] if k.startswith("rewards/") and k.endswith("/mean"))
 with MetricsLog(run_dir / "steps.csv") as log:
     for h in history:
         log.log(step=h["step"], **{c.replace("/", "_"): float(h[c]) for c in columns})
@@ -84,8 +85,15 @@ snapshot(cfg.grpo, run_dir / "config.json")
 frame = pd.DataFrame(history)[["step", *columns]]
 tenth = max(1, len(frame) // 10)
 first, last = frame.iloc[:tenth].mean(), frame.iloc[-tenth:].mean()
-final = {f"{c.replace('/', '_')}_first": float(first[c]) for c in columns if not c.startswith("time/")}
-final.update({f"{c.replace('/', '_')}_last": float(last[c]) for c in columns if not c.startswith("time/")})
-final.update({c.replace("/", "_"): float(frame[c].mean()) for c in columns if c.startswith("time/")})
+final = {f"{c.replace('/', '_')}_first": float(first[c]) for c in columns}
+final.update({f"{c.replace('/', '_')}_last": float(last[c]) for c in columns})
 write_metrics(run_dir / "final.json", {"seed": seed, "steps": len(frame), **final})  # numbers only: DVC metrics
 frame.iloc[::tenth].round(3)
+
+# %% [markdown]
+# Where a step's CPU time went (seconds per step, mean over the run). Clock readings differ from one run to the
+# next, so they stay in this notebook's output and out of the metrics files, which a rerun reproduces byte for byte.
+
+# %%
+clocks = pd.DataFrame(history)[[f"time/{name}" for name in CLOCKS]].mean()
+pd.Series(split_step_time(**{name: float(clocks[f"time/{name}"]) for name in CLOCKS})).round(3)

@@ -135,8 +135,7 @@ def test_figures_and_report_from_scaling_files(tmp_path):
                             "rewards_drift_mean_last": 0.1, "rewards_consistency_reward_mean_first": 0.2,
                             "rewards_consistency_reward_mean_last": 0.3, "rewards_keyword_reward_mean_first": 0.4,
                             "rewards_keyword_reward_mean_last": 0.5, "rewards_overthinking_reward_mean_first": 0.5,
-                            "rewards_overthinking_reward_mean_last": 0.6, "time_generation": 0.5,
-                            "time_reward": 0.01, "time_rollout": 0.7, "time_training_step": 1.3}
+                            "rewards_overthinking_reward_mean_last": 0.6}
                            for m in ("outcome", "cesar")])
     section = cesar_section("smoke", "setting", gates, 60.0, True, summary, finals, verdicts)
     assert "![cesar_scaling](cesar_scaling.png)" in section and "C4: outcome-only" in section

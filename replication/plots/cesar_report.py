@@ -98,18 +98,6 @@ def training_rows(finals: pd.DataFrame) -> list[list[str]]:
     return rows
 
 
-def timing_rows(finals: pd.DataFrame) -> list[list[str]]:
-    """Mean CPU seconds per GRPO step by part, over every run of each method."""
-    rows = []
-    for method, group in finals.groupby("method", sort=False):
-        parts = {"generation": group["time_generation"].mean(), "reward": group["time_reward"].mean(),
-                 "reference": (group["time_rollout"] - group["time_generation"] - group["time_reward"]).mean(),
-                 "loss": (group["time_training_step"] - group["time_rollout"]).mean()}
-        total = sum(parts.values())
-        rows.append([LABELS[method], *(f"{v:.3f} ({100 * v / total:.0f} %)" for v in parts.values()), f"{total:.3f}"])
-    return rows
-
-
 def cesar_section(profile: str, setting: str, gates: dict[str, float], no_think_min: float, enforce: bool,
                   summary: pd.DataFrame, finals: pd.DataFrame, verdicts: list[Verdict]) -> str:
     failing = failed(gates)
@@ -153,10 +141,9 @@ interval over seeds; the "SFT base" row's paper numbers are the untuned Qwen2.5-
 component is logged for every method, weight 0 where the method does not train on it):
 
 {markdown_table(training_header, training_rows(finals))}
-**Where a GRPO step's CPU time goes** (seconds per step; `replication.rl.step_timing`):
+Where a GRPO step's CPU time goes is in each GRPO notebook's last output (`executed/42-cesar-grpo/`): clock
+readings differ between runs, so they stay out of the metrics and of this report.
 
-{markdown_table(["method", "generation", "reward", "reference log-probs", "loss (forward + backward)", "total"],
-                timing_rows(finals))}
 **Verdicts** (computed by `replication.eval.stats`, beside the paper's numbers):
 
 {judged}
