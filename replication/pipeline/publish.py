@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -34,11 +35,19 @@ def md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()
 
 
-def locked_outputs(lock_file: Path = LOCK) -> dict[str, str]:
-    """Every file output dvc.lock records, path -> md5."""
-    stages = yaml.safe_load(lock_file.read_text())["stages"]
-    return {out["path"]: out["md5"] for stage in stages.values() for out in stage.get("outs", [])
-            if not out["md5"].endswith(".dir")}
+def pipeline_stages() -> set[str]:
+    """The stage names dvc.yaml defines now, matrix stages expanded."""
+    listing = subprocess.run([str(Path(sys.executable).with_name("dvc")), "stage", "list", "--name-only"],
+                             check=True, capture_output=True, text=True).stdout
+    return set(listing.split())
+
+
+def locked_outputs(lock_file: Path = LOCK, stages: set[str] | None = None) -> dict[str, str]:
+    """Every file output dvc.lock records, path -> md5; with ``stages``, only theirs (DVC keeps the entries of
+    stages a sweep no longer has, and their files may still lie in the workspace)."""
+    locked = yaml.safe_load(lock_file.read_text())["stages"]
+    return {out["path"]: out["md5"] for name, stage in locked.items() for out in stage.get("outs", [])
+            if not out["md5"].endswith(".dir") and (stages is None or name in stages)}
 
 
 def published_sources(outputs: dict[str, str], results: Path = RESULTS) -> dict[str, str]:
@@ -67,7 +76,7 @@ def render_html(executed: Path, title: str) -> str:
 
 
 def publish(results: Path = RESULTS, lock_file: Path = LOCK) -> dict[str, dict[str, str]]:
-    outputs = locked_outputs(lock_file)
+    outputs = locked_outputs(lock_file, pipeline_stages())
     sources = published_sources(outputs, results)
     stale = [source for source in sources.values() if not Path(source).is_file() or md5(Path(source)) != outputs[source]]
     if stale:
