@@ -12,7 +12,6 @@ same hash in both copies.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import time
 from pathlib import Path
 
 import yaml
+from stage_times import stage_durations  # benchmarks/ is on sys.path when a script in it runs
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,9 +34,8 @@ def build(target: Path, profile: str, jobs: int) -> float:
 
 def stage_seconds(repo: Path) -> tuple[int, float]:
     """Number of executed notebooks and the sum of their execution times (papermill's own record)."""
-    durations = [json.loads(path.read_text())["metadata"]["papermill"]["duration"]
-                 for path in (repo / "executed").rglob("*.ipynb")]
-    return len(durations), sum(durations)
+    durations = stage_durations(repo)
+    return len(durations), sum(durations.values())
 
 
 def output_hashes(repo: Path) -> dict[str, str]:
