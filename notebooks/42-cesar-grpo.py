@@ -27,7 +27,9 @@
 # completions that speak of an imagined event (`drift`), is logged at every step for every method (weight 0
 # where the method leaves it out), so what the process rewards do to the traces is measured on one scale.
 #
-# The run refuses to start when the SFT gates failed (`gates.enforce`): comparing methods on a testbed that
+# The prompts are the training items of `grpo.difficulties` (tiny: easy and medium clips, where the testbed's drift
+# never changes an answer, so an outcome reward cannot see it; docs/cesar.md). The run refuses to start when the
+# SFT gates failed (`gates.enforce`): comparing methods on a testbed that
 # cannot show the effect would produce noise, not evidence. Each step's CPU time is split into generation,
 # reward, reference log-probabilities and loss (`step_timing`).
 
@@ -51,7 +53,7 @@ from replication.models.omni import load_processor, save_omni
 from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import MetricsLog, write_metrics
 from replication.pipeline.seeding import seed_everything
-from replication.rl.cesar_setup import TimedAudioGRPOTrainer, grpo_args, grpo_rows, method_rewards
+from replication.rl.cesar_setup import TimedAudioGRPOTrainer, grpo_args, grpo_rows, method_rewards, rl_prompts
 from replication.rl.hf_trainer import quiet
 from replication.rl.step_timing import CLOCKS, split_step_time
 
@@ -63,15 +65,16 @@ seed_everything(seed)
 run_dir = grpo_run_dir(method, seed)
 processor = load_processor(str(ARTIFACTS / "sft"))
 train, _, _ = load_splits(cfg.corpus, ARTIFACTS / "corpus")
+prompts = rl_prompts(train, cfg.grpo.difficulties)
 reward_funcs, weights = method_rewards(method, cfg.grpo, processor.tokenizer)
-{"failing gates (not enforced)": failing, **dict(zip([getattr(f, "__name__", type(f).__name__)
+{"failing gates (not enforced)": failing, "prompts": len(prompts), **dict(zip([getattr(f, "__name__", type(f).__name__)
                                                       for f in reward_funcs], weights))}
 
 # %%
 trainer = quiet(TimedAudioGRPOTrainer(
     model=str(ARTIFACTS / "sft"), reward_funcs=reward_funcs, processing_class=processor,
     args=grpo_args(cfg.grpo, seed, weights, run_dir / "trainer", runtime),
-    train_dataset=Dataset.from_list(grpo_rows(train, cfg.grpo.instruction)),
+    train_dataset=Dataset.from_list(grpo_rows(prompts, cfg.grpo.instruction)),
 ), desc="GRPO")
 trainer.train()
 history = [h for h in trainer.state.log_history if "reward" in h]

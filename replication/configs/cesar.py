@@ -35,11 +35,22 @@ class TracesConfig(StrictConfig):
     more_cap: float = Field(ge=0.0, le=1.0)
     more_decay: float = Field(ge=0.0, le=1.0)
     drift: list[float] = Field(min_length=1)
-    """P(an imagined event enters round r), one per round; its length is the largest number of rounds."""
+    """P(a grounded round r describes a heard event with an invented quality), one per round; its length is the
+    largest number of rounds."""
     recheck: float = Field(ge=0.0, le=1.0)
-    """P(another round) after a round with an imagined event."""
+    """P(another round) after a drifted round."""
     recover: float = Field(ge=0.0, le=1.0)
-    """P(that round lists only what is in the clip again): a detour the final answer does not show."""
+    """P(that round lists only what is in the clip again)."""
+    compound: float = Field(ge=0.0, le=1.0)
+    """P(a round after a drifted one, not recovered, adds imagined events that change the conclusion)..."""
+    compound_min_events: int = Field(ge=1)
+    """...in clips of at least this many events only (a crowded clip leaves more to fill in)."""
+
+    @model_validator(mode="after")
+    def _probabilities(self):
+        if any(not 0.0 <= p <= 1.0 for p in self.drift):
+            raise ValueError(f"corpus.traces.drift holds probabilities in [0, 1], got {self.drift}")
+        return self
 
 
 class CorpusConfig(StrictConfig):
@@ -121,6 +132,15 @@ class GRPOConfig(StrictConfig):
     weights: RewardWeights
     instruction: str
     """Output-format instruction appended to every question (Ke-Omni-R's wording)."""
+    difficulties: list[Literal["easy", "medium", "hard"]]
+    """The training items GRPO samples prompts from, by difficulty; empty: all of them (AVQA has no labels). The
+    tiny testbed's RL prompts are easy and medium clips, where drift never changes an answer (docs/cesar.md)."""
+
+    @model_validator(mode="after")
+    def _distinct_difficulties(self):
+        if len(set(self.difficulties)) != len(self.difficulties):
+            raise ValueError(f"grpo.difficulties must be distinct, got {self.difficulties}")
+        return self
 
 
 class SweepConfig(StrictConfig):

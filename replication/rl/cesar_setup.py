@@ -38,6 +38,15 @@ def grpo_rows(items: list[AudioQAItem], instruction: str) -> list[dict]:
              "choices": list(item.choices), "question": item.question} for item in items]
 
 
+def rl_prompts(items: list[AudioQAItem], difficulties: list[str]) -> list[AudioQAItem]:
+    """The items GRPO samples its prompts from: those of ``difficulties`` (all of them when it is empty)."""
+    chosen = [item for item in items if not difficulties or item.difficulty in difficulties]
+    if not chosen:
+        raise ValueError(f"no training item has a difficulty in grpo.difficulties {difficulties}; the split has "
+                         f"{sorted({item.difficulty for item in items})}")
+    return chosen
+
+
 def sft_rows(items: list[AudioQAItem], traces: dict[str, TraceRecord], instruction: str, tokenizer,
              no_think_share: float = 0.0, cut_share: float = 0.0, seed: int = 0) -> list[dict]:
     """SFT rows, one per (item, trace): the prompt, the audio path, the thinking, the answer, ``forced``.

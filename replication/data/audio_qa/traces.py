@@ -1,30 +1,36 @@
-"""Reasoning traces of the CESAR testbed: what the SFT model learns to think, drift into imagined events included.
+"""Reasoning traces of the CESAR testbed: what the SFT model learns to think, drift into ungrounded content included.
 
 A trace is a list of rounds. Round 1 lists the events heard (grounded: the scene's own events), derives the answer
 from that list and states a conclusion. With a probability that grows with the number of events, the trace goes
-on: "Wait, listening again: ..." lists the events once more, now and then with an *imagined* event in it
-("maybe a faint beep", "perhaps a hiss outside"), and concludes again from the new list: each conclusion follows
-the trace, not the audio. After a round with an imagined event the trace usually checks once more
-(``recheck``); that round either keeps the imagined events (the error compounds: the last conclusion contradicts
-the audio) or, with probability ``recover``, lists only what is in the clip again (the trace wandered into an
-error and back). The first kind is wrong at every budget that reaches it, the second only at budgets that cut
-the trace inside its detour, so its final answer is right: an outcome reward cannot see it, the process rewards
-can (the detour is long and speaks of things the question never mentions).
+on: "Wait, listening again: ..." lists the events once more and concludes again from the new list: each
+conclusion follows the trace, not the audio. Drift comes in two stages, and the second needs the first
+(hallucinations compound along the chain):
 
-The imagined events are written with words no grounded sentence uses (``DRIFT_WORDS``), so a generated trace's
-drift can be counted, and so that it adds content that neither the question nor the answer contains (what the
-consistency reward measures).
+1. *invented qualities* (``drift[r-1]``, round r >= 2): a heard event is described with something the clip does
+   not say ("maybe a faint beep", "perhaps a hiss outside"). The listing still holds the clip's events, so the
+   conclusion is still right: an outcome reward cannot see this drift, the consistency reward can (it speaks of
+   things neither the question nor the answer mentions);
+2. *imagined events* (``compound``, only in clips of at least ``compound_min_events`` events: a crowded clip
+   leaves more to fill in): a round after a drifted one adds events that are not in the audio, placed so that the
+   conclusion changes. The trace is now wrong at every budget that reaches it.
+
+After a drifted round the trace usually checks once more (``recheck``); that round may drop everything ungrounded
+(``recover``: a detour; after imagined events, a budget that cuts inside it is wrong, the final answer right),
+else it keeps it and may compound.
+
+Drift is written with words no grounded sentence uses (``DRIFT_WORDS``), so a generated trace's drift can be
+counted, and so that it adds content that neither the question nor the answer contains.
 
 API
 ---
 ``TraceModel``: the probabilities (defaults are the ``tiny`` profile's ``cesar.corpus.traces``).
 ``sample_trace(rng, scene, question, model) -> list[Segment dict]``: ``{"text", "answer", "grounded"}`` per
-    sentence; ``answer`` is set on conclusion sentences only; ``grounded`` is False on a listing with an imagined
-    event.
+    sentence; ``answer`` is set on conclusion sentences only; ``grounded`` is False in a round with drift.
 ``trace_text(segments) -> str``: the sentences joined by spaces (the ``<think>`` text).
 ``answer_at(segments, n_chars, truth) -> str``: the answer a trace cut after ``n_chars`` characters of its text
     supports: its last conclusion stated in full by then, or ``truth`` (what the audio says) when none is.
-``is_drifted(text) -> bool``: the text speaks of an imagined event (one of ``DRIFT_WORDS``).
+``is_drifted(text) -> bool``: the text speaks of invented qualities or imagined events (``DRIFT_WORDS``).
+``trace_profile(traces, truths)``: by trace length, the share that drifts, ends wrong or makes a detour.
 """
 
 from __future__ import annotations
@@ -49,19 +55,22 @@ _WORDS = re.compile(r"\w+")
 
 @dataclass(frozen=True)
 class TraceModel:
-    """How traces are drawn. After a round without imagined events, P(another) = min(more_cap, more_base +
-    more_per_event * n) * more_decay^(r-1) (r rounds so far, n events); an imagined event enters round r with
-    probability ``drift[r-1]``. After a round with one, P(another) = ``recheck``, and it recovers (drops the
-    imagined events) with probability ``recover``, else keeps them."""
+    """How traces are drawn. After a grounded round, P(another) = min(more_cap, more_base + more_per_event * n) *
+    more_decay^(r-1) (r rounds so far, n events); a grounded round r gains invented qualities with probability
+    ``drift[r-1]``. After a drifted round, P(another) = ``recheck``; it recovers (drops everything ungrounded) with
+    probability ``recover``, else keeps it and, in a clip of at least ``compound_min_events`` events without
+    imagined events yet, adds them with probability ``compound``."""
 
     terse: float = 0.25  # share of first rounds with no opener and no derivation ("beep, hiss. The answer is 1.")
     more_base: float = 0.05
     more_per_event: float = 0.1
     more_cap: float = 0.8
     more_decay: float = 0.7
-    drift: tuple[float, ...] = (0.0, 0.5, 0.75)  # per round; its length is the largest number of rounds
-    recheck: float = 0.8
-    recover: float = 0.7
+    drift: tuple[float, ...] = (0.0, 0.8, 0.5, 0.5)  # per round; its length is the largest number of rounds
+    recheck: float = 0.9
+    recover: float = 0.2
+    compound: float = 1.0
+    compound_min_events: int = 6
 
 
 def _pick(rng: np.random.Generator, options):
@@ -69,7 +78,8 @@ def _pick(rng: np.random.Generator, options):
 
 
 def _imagined(rng: np.random.Generator, event: str) -> str:
-    """``maybe a faint beep`` or ``perhaps a beep outside``: a hedge, the event, and an adjective or a place."""
+    """``maybe a faint beep`` or ``perhaps a beep outside``: a hedge, the event, and an adjective or a place (an
+    invented quality of a heard event, or an imagined event: the words are the same)."""
     if rng.random() < 0.5:
         return f"{_pick(rng, HEDGES)} a {_pick(rng, ADJECTIVES)} {event}"
     return f"{_pick(rng, HEDGES)} a {event} {_pick(rng, PLACES)}"
@@ -80,27 +90,48 @@ def _conclusion(rng: np.random.Generator, answer: str) -> str:
     return f"{connective} the answer is {answer}." if connective else f"The answer is {answer}."
 
 
+HEARD, QUALITY, IMAGINED = "heard", "quality", "imagined"  # how a listing names each event
+
+
+def _drift_round(rng: np.random.Generator, question: Question, listing: list, n_events: int,
+                 model: TraceModel) -> list:
+    """The listing of a round after a drifted one: recovered, kept, or compounded with imagined events."""
+    if rng.random() < model.recover:
+        return [(e, HEARD) for e, mark in listing if mark != IMAGINED]
+    if (n_events >= model.compound_min_events and all(mark != IMAGINED for _, mark in listing)
+            and rng.random() < model.compound):
+        listing = list(listing)
+        for position, event in imagined_events(rng, question, [e for e, _ in listing]):
+            listing.insert(position, (event, IMAGINED))
+    return listing
+
+
+def _with_qualities(rng: np.random.Generator, listing: list) -> list:
+    """One heard event described with a quality the clip does not have (the listing's events are unchanged)."""
+    listing = list(listing)
+    index = int(rng.integers(len(listing)))
+    listing[index] = (listing[index][0], QUALITY)
+    return listing
+
+
 def sample_trace(rng: np.random.Generator, scene: Scene, question: Question, model: TraceModel) -> list[dict]:
-    listing = [(event, False) for event in scene.events]  # (event, imagined)
+    listing = [(event, HEARD) for event in scene.events]
     n = len(scene.events)
     p_more = min(model.more_cap, model.more_base + model.more_per_event * n)
     segments = []
     for round_index in range(len(model.drift)):
-        drifted = any(imagined for _, imagined in listing)
+        drifted = any(mark != HEARD for _, mark in listing)
         if round_index > 0:
             p_next = model.recheck if drifted else p_more * model.more_decay ** (round_index - 1)
             if rng.random() >= p_next:
                 break
         if drifted:
-            if rng.random() < model.recover:
-                listing = [(e, False) for e, imagined in listing if not imagined]
+            listing = _drift_round(rng, question, listing, n, model)
         elif rng.random() < model.drift[round_index]:
-            listing = list(listing)
-            for position, event in imagined_events(rng, question, [e for e, _ in listing]):
-                listing.insert(position, (event, True))
+            listing = _with_qualities(rng, listing)
         events = [e for e, _ in listing]
-        spoken = ", ".join(_imagined(rng, e) if imagined else e for e, imagined in listing)
-        grounded = not any(imagined for _, imagined in listing)
+        spoken = ", ".join(e if mark == HEARD else _imagined(rng, e) for e, mark in listing)
+        grounded = all(mark == HEARD for _, mark in listing)
         terse = round_index == 0 and rng.random() < model.terse
         opener = "" if terse else _pick(rng, FIRST_OPENERS if round_index == 0 else AGAIN_OPENERS)
         sentence = f"{opener} {spoken}." if opener else f"{spoken[0].upper()}{spoken[1:]}."
