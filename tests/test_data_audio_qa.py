@@ -1,5 +1,6 @@
 """The CESAR testbed: scenes whose audio carries the answer, answers that follow a listing, imagined events that
-change them, traces whose drift grows with length, MMAU-like balance, byte-identical regeneration."""
+change them, traces whose drift grows with length and compounds in crowded clips, MMAU-like balance,
+byte-identical regeneration."""
 
 import hashlib
 import json
@@ -105,29 +106,52 @@ def test_answer_at_reads_the_last_conclusion_written_in_full():
     assert answer_at(segments, len(text), "1") == "2"
 
 
-def test_traces_conclude_from_what_they_say_and_drift_grows_with_length():
+def test_traces_conclude_from_what_they_say_and_drift_compounds_only_in_crowded_clips():
     rng = np.random.default_rng(4)
-    traces, truths = [], []
-    for _ in range(600):
+    model = TraceModel()
+    traces, truths, crowded = [], [], []
+    for _ in range(900):
         task = ["sound", "music", "speech"][int(rng.integers(3))]
         scene, q = sample_question(rng, task, ["easy", "medium", "hard"][int(rng.integers(3))])
-        segments = sample_trace(rng, scene, q, TraceModel())
+        segments = sample_trace(rng, scene, q, model)
         truth = answer_of(q, scene.events)
         assert segments[0]["grounded"]
         first = next(s for s in segments if s["answer"] is not None)
         assert first["answer"] == truth  # the first round is grounded: it concludes the truth
-        for segment in segments:  # imagined events are spelled with drift words, grounded sentences never are
+        for segment in segments:  # drift is spelled with drift words, grounded sentences never are
             words = set(segment["text"].lower().replace(",", " ").replace(".", " ").split())
             assert not segment["grounded"] or not words & DRIFT_WORDS
         assert all(s["grounded"] for s in segments) or is_drifted(trace_text(segments))
+        conclusions = [s["answer"] for s in segments if s["answer"] is not None]
+        if len(scene.events) < model.compound_min_events:  # invented qualities only: every conclusion is right
+            assert set(conclusions) == {truth}
         traces.append(segments)
         truths.append(truth)
+        crowded.append(len(scene.events) >= model.compound_min_events)
+    crowded = np.array(crowded)
+    profile = lambda mask: trace_profile([t for t, m in zip(traces, mask) if m], [y for y, m in zip(truths, mask) if m])
+    sparse_table, crowded_table = profile(~crowded), profile(crowded)
+    assert sparse_table.loc["all", "final_wrong"] == 0.0 and sparse_table.loc["all", "drifted"] > 25.0
+    assert 30.0 < crowded_table.loc["all", "final_wrong"] < 70.0  # imagined events: the error compounds
     table = trace_profile(traces, truths)
     assert table.loc["0-19", "drifted"] == 0.0 and table.loc["40-59", "drifted"] > 50.0
-    assert 5.0 < table.loc["all", "final_wrong"] < 40.0 and 5.0 < table.loc["all", "detour"] < 40.0
     lengths = [len(trace_text(t).split()) for t in traces]
-    assert min(lengths) <= 10 and max(lengths) >= 50  # short (terse) and long traces
+    assert min(lengths) <= 10 and max(lengths) >= 60  # short (terse) and long traces
     assert is_drifted("perhaps a beep outside") and not is_drifted("I hear beep, hiss.")
+
+
+def test_a_recovered_round_drops_every_ungrounded_event():
+    rng = np.random.default_rng(0)
+    q = Question("sound", "count_of", "beep")
+    recovering = TraceModel(drift=(0.0, 1.0, 0.0), recheck=1.0, recover=1.0, compound_min_events=2, more_cap=1.0,
+                            more_base=1.0)
+    segments = sample_trace(rng, Scene("sound", ("beep", "hiss", "beep", "knock", "hiss", "buzz")), q, recovering)
+    assert [s["grounded"] for s in segments if s["answer"] is not None] == [True, False, True]
+    assert not is_drifted(segments[-2]["text"])  # the last listing names the clip's events only
+    compounding = TraceModel(drift=(0.0, 1.0, 0.0), recheck=1.0, recover=0.0, compound=1.0, compound_min_events=2,
+                             more_cap=1.0, more_base=1.0)
+    segments = sample_trace(rng, Scene("sound", ("beep", "hiss")), q, compounding)
+    assert [s["answer"] for s in segments if s["answer"] is not None] == ["1", "1", "2"]  # quality, then an event
 
 
 def test_plan_is_balanced_like_mmau():
