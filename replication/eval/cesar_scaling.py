@@ -2,7 +2,7 @@
 
 For every L: budget-forced completions of every test item (``budget_forcing.budget_forced_curve``, one thinking
 pass for all budgets), scored with MMAU's rule (``mmau.score``: total, by task, by difficulty), the average
-reasoning tokens actually used, and what the thinking looks like (share with an imagined event, mean consistency
+reasoning tokens actually used, and what the thinking looks like (share that drifts into ungrounded content, mean consistency
 and keyword rewards). The item-level outcomes are kept too: every interval of the report is a bootstrap over
 items (``scaling_intervals``).
 

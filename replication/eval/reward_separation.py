@@ -1,9 +1,9 @@
 """Do CESAR's process rewards tell good reasoning from bad on a corpus? Separation margins on its traces.
 
 On the testbed's generated traces (``replication.data.audio_qa.traces``), each trace either stays grounded
-(lists only what is in the clip) or speaks of an imagined event; its conclusion follows what it says. A process
-reward carries signal when it scores the first kind above the second, and a trace with its own conclusion above
-the same trace given a wrong answer. ``reward_separation`` measures both for the consistency reward, paired within
+(lists only what is in the clip, as it is) or drifts (invented qualities, imagined events); its conclusion
+follows what it says. A process reward carries signal when it scores the first kind above the second, and a
+trace with its own conclusion above the same trace given a wrong answer. ``reward_separation`` measures both for the consistency reward, paired within
 items, and the keyword reward's spread (a reward that saturates on the template carries nothing).
 
 ``reward_separation(items, traces) -> dict`` of floats:

@@ -56,7 +56,7 @@ def sft_rows(items: list[AudioQAItem], traces: dict[str, TraceRecord], instructi
       mode that test-time scaling measures at L = 0 (the paper's base model answers directly by nature);
     - cut (``cut_share``): the trace cut after a uniform number of its tokens, closed by force, then the answer
       that prefix supports (its last conclusion written in full, else the truth): the shape budget forcing gives;
-    - full: the whole trace and its last conclusion (which an imagined event may have made wrong).
+    - full: the whole trace and its last conclusion (which imagined events may have made wrong).
     """
     missing = [item.id for item in items if item.id not in traces]
     if missing:
@@ -114,7 +114,7 @@ def base_model(model: ModelConfig, texts: list[str]):
 
 
 def drift(completions, **kwargs) -> list[float]:
-    """Diagnostic, never trained on (weight 0): 1 when the thinking speaks of an imagined event (the testbed's
+    """Diagnostic, never trained on (weight 0): 1 when the thinking drifts into ungrounded content (the testbed's
     drift words, ``replication.data.audio_qa.traces.DRIFT_WORDS``), else 0."""
     return [float(is_drifted(split_completion(completion_text(c))[0])) for c in completions]
 

@@ -2,7 +2,7 @@
 
 Modules: ``synth`` (signal primitives), ``scenes`` (event alphabets per task and the clip of a scene),
 ``questions`` (question kinds, answers derived from a list of events, imagined events that change them),
-``traces`` (reasoning traces that can drift into imagined events), ``corpus`` (plans and writes a split),
+``traces`` (reasoning traces that can drift: invented qualities, then imagined events), ``corpus`` (plans and writes a split),
 ``loaders`` (reads MMAU-format and AVQA-format files, generated or real; the splits of a stage).
 
 Quick start::
