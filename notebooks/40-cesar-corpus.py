@@ -25,12 +25,16 @@
 #   oo / eh); the questions ask for counts, the order (first, last), the most frequent event, and for music
 #   whether the last note is higher or lower than the first. Difficulty is the number of events (2-3 / 4-5 / 6-7).
 # - **reasoning traces that describe what is heard**: "I hear beep, hiss, beep. beep appears 2 times. So the
-#   answer is 2." Longer clips are checked again more often ("Wait, listening again: ..."), and a later round may
-#   speak of an event that is not in the audio ("maybe a faint beep", "perhaps a hiss outside"). Every
-#   conclusion follows what the trace says, so a drifted round concludes wrongly. The imagined event either stays
-#   (the error compounds to the end) or a further round drops it again (a detour: the final answer is right, a
-#   budget that cuts inside the detour is not). Drift grows with the trace's length: no 20-token trace drifts,
-#   most 80-token ones do.
+#   answer is 2." Longer clips are checked again more often ("Wait, listening again: ..."), and every conclusion
+#   follows what the trace says. Drift comes in two stages, the second only after the first (hallucinations
+#   compound along the chain): a later round describes a heard event with a quality the clip does not have
+#   ("maybe a faint beep", "perhaps a hiss outside"), which leaves the answer right; and in a crowded clip (6-7
+#   events, the hard items) a round after that adds events that are not in the audio, placed so that the
+#   conclusion changes. Drift grows with the trace's length: no 20-word trace drifts, most 60-word ones do.
+# - **an outcome reward that cannot see the drift**: GRPO's prompts are the easy and medium training clips
+#   (`grpo.difficulties`), where drift never changes an answer, while test-mini has MMAU's mix, hard clips
+#   included. This is the testbed's stand-in for training on AVQA and scoring on MMAU: only a reward on the
+#   reasoning itself (CESAR's consistency term) sees ungrounded content where it does no harm yet.
 # - **short and cut traces for SFT**: a quarter of first rounds are terse; the SFT stage also cuts traces at a
 #   random token and closes them by force, so budget forcing at any L produces a shape the model has seen.
 #
@@ -47,16 +51,15 @@ params_file = "params.yaml"
 import collections
 import math
 
-import numpy as np
 import pandas as pd
 
 from replication import configs
 from replication.configs.cesar import ARTIFACTS, CesarConfig
 from replication.data.audio_qa import TraceModel, load_splits, trace_text, write_split
 from replication.data.audio_qa.traces import trace_profile
+from replication.eval.reward_separation import reward_separation
 from replication.pipeline.params import snapshot
 from replication.pipeline.runlog import write_metrics
-from replication.eval.reward_separation import reward_separation
 
 profile, cfg = configs.load(CesarConfig, params_file)
 corpus_dir = ARTIFACTS / "corpus"
@@ -82,20 +85,25 @@ kinds = collections.Counter(i.sub_category for i in test)
 counts, dict(kinds)
 
 # %% [markdown]
-# What the traces are: by length (in words; the SFT stage counts tokens), the share with an imagined event, the
-# share whose last conclusion contradicts the audio, and the share that made a detour (a wrong conclusion on the
-# way, the right one at the end).
+# What the traces are: by length (in words; the SFT stage counts tokens), the share that drifts (invented
+# qualities or imagined events), the share whose last conclusion contradicts the audio, and the share that made
+# a detour (a wrong conclusion on the way, the right one at the end); then the same by difficulty: on easy and
+# medium clips, the ones GRPO trains on, no trace ends wrong.
 
 # %%
-profile_table = trace_profile([t for record in traces.values() for t in record.traces],
-                              [record.truth for record in traces.values() for _ in record.traces]) if traces else None
-profile_table
+difficulty_of = {item.id: item.difficulty for item in train}
+drawn = [(segments, record.truth, difficulty_of[i]) for i, record in traces.items() for segments in record.traces]
+profile_table = trace_profile([t for t, _, _ in drawn], [y for _, y, _ in drawn]) if traces else None
+by_difficulty = pd.DataFrame({
+    d: trace_profile([t for t, _, g in drawn if g == d], [y for _, y, g in drawn if g == d]).loc["all"]
+    for d in sorted({g for _, _, g in drawn})}).T
+profile_table, by_difficulty
 
 # %% [markdown]
 # **Do the process rewards see the difference?** On these generated traces, the consistency reward
-# $\tfrac12[\mathrm{Sim}(t, \hat y) + \mathrm{Sim}(t, Q)]$ of grounded traces against traces with an imagined
-# event, and of a trace with its own conclusion against the same trace with a wrong choice as the answer; the
-# keyword reward's spread (it must not saturate on the template).
+# $\tfrac12[\mathrm{Sim}(t, \hat y) + \mathrm{Sim}(t, Q)]$ of grounded traces against drifted ones, and of a
+# trace with its own conclusion against the same trace with a wrong choice as the answer; the keyword reward's
+# spread (it must not saturate on the template).
 
 # %%
 separation = reward_separation(train, traces) if traces else {}
@@ -104,6 +112,7 @@ write_metrics("metrics/cesar/corpus.json", {
     "train_items": len(train), "test_items": len(test), "train_traces": sum(len(r.traces) for r in traces.values()),
     **{f"test_{k}": v for k, v in collections.Counter(i.task for i in test).items()},
     **({f"traces_{k}": float(v) for k, v in profile_table.loc["all"].items()} if traces else {}),
+    **{f"traces_{k}_{d}": float(row[k]) for d, row in by_difficulty.iterrows() for k in ("drifted", "final_wrong")},
     **separation,
 })
 pd.Series(separation).round(3)

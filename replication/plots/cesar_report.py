@@ -83,7 +83,7 @@ def gates_table(gates: dict[str, float], no_think_min: float) -> str:
 
 
 TRAINING = [("rewards_accuracy_reward_mean", "accuracy", 2), ("completions_mean_length", "length (tokens)", 1),
-            ("rewards_drift_mean", "imagined-event share", 2), ("rewards_consistency_reward_mean", "consistency", 3),
+            ("rewards_drift_mean", "drift share", 2), ("rewards_consistency_reward_mean", "consistency", 3),
             ("rewards_keyword_reward_mean", "keywords", 3), ("rewards_overthinking_reward_mean", "overthinking", 3)]
 
 
