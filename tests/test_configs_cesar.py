@@ -60,3 +60,19 @@ def test_sweep_runs_list_the_ablations_on_their_own_seeds():
     assert runs[: len(cfg.sweep.seeds)] == [("outcome", s) for s in cfg.sweep.seeds]
     assert ("cesar_no_consistency", cfg.sweep.ablation_seeds[-1]) in runs
     assert len(runs) == 2 * len(cfg.sweep.seeds) + 3 * len(cfg.sweep.ablation_seeds)
+
+
+@pytest.mark.parametrize("section, override, match", [
+    ("grpo", {"difficulties": ["easy", "easy"]}, "distinct"),
+    ("grpo", {"difficulties": ["trivial"]}, "difficulties"),
+    ("traces", {"drift": [0.0, 1.5]}, "drift"),
+    ("traces", {"compound_min_events": 0}, "compound_min_events"),
+])
+def test_testbed_and_rl_prompt_settings_are_checked(section, override, match):
+    raw = composed_params("tiny")["cesar"]
+    if section == "traces":
+        raw = {**raw, "corpus": {**raw["corpus"], "traces": {**raw["corpus"]["traces"], **override}}}
+    else:
+        raw = {**raw, section: {**raw[section], **override}}
+    with pytest.raises(ConfigError, match=match):
+        validate_section(CesarConfig, raw, "cesar")

@@ -212,3 +212,12 @@ def test_load_splits_reads_the_generated_corpus(tmp_path):
     Corpus.source = "neither"
     with pytest.raises(ValueError, match="source"):
         load_splits(Corpus(), tmp_path)
+
+
+def test_trace_model_defaults_are_the_tiny_profiles():
+    from dataclasses import asdict
+
+    from replication.pipeline.profiles import composed_params
+
+    traces = composed_params("tiny")["cesar"]["corpus"]["traces"]
+    assert asdict(TraceModel()) == {**traces, "drift": tuple(traces["drift"])}

@@ -109,7 +109,7 @@ def test_method_reward_sets(method, trained):
     from replication.rl.cesar_setup import method_rewards
 
     grpo = CesarGRPO(steps=1, prompts_per_step=1, num_generations=2, max_completion_length=8, temperature=1.0,
-                     lr=1e-3, beta=0.0, L_max=7, instruction="x",
+                     lr=1e-3, beta=0.0, L_max=7, instruction="x", difficulties=[],
                      weights=RewardWeights(accuracy=5.0, format=1.0, consistency=2.0, keywords=3.0, overthinking=4.0))
     funcs, weights = method_rewards(method, grpo, tokenizer=None)
     # every component and the drift diagnostic are logged; only the method's components carry weight
@@ -119,6 +119,19 @@ def test_method_reward_sets(method, trained):
                "overthinking_reward": 4.0}
     assert weights == [by_name[f.__name__] if f.__name__ in trained else 0.0 for f in funcs]
     assert set(METHODS) >= {method} and funcs[4].L_max == 7
+
+
+def test_rl_prompts_keep_the_chosen_difficulties_and_refuse_an_empty_choice():
+    from replication.data.audio_qa.loaders import AudioQAItem
+    from replication.rl.cesar_setup import rl_prompts
+
+    items = [AudioQAItem(id=str(i), audio_path=None, question="q", choices=("a", "b"), answer="a", task="sound",
+                         difficulty=d, category="", sub_category="", dataset="", split="train")
+             for i, d in enumerate(["easy", "hard", "medium", "hard"])]
+    assert [item.id for item in rl_prompts(items, ["easy", "medium"])] == ["0", "2"]
+    assert rl_prompts(items, []) == items  # empty: every item (AVQA has no difficulty labels)
+    with pytest.raises(ValueError, match="no training item has a difficulty in grpo.difficulties"):
+        rl_prompts(items[1:2], ["easy"])
 
 
 def test_drift_diagnostic_reads_the_thinking_only():

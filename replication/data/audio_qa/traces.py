@@ -63,12 +63,12 @@ class TraceModel:
 
     terse: float = 0.25  # share of first rounds with no opener and no derivation ("beep, hiss. The answer is 1.")
     more_base: float = 0.05
-    more_per_event: float = 0.1
-    more_cap: float = 0.8
+    more_per_event: float = 0.12
+    more_cap: float = 0.9
     more_decay: float = 0.7
-    drift: tuple[float, ...] = (0.0, 0.8, 0.5, 0.5)  # per round; its length is the largest number of rounds
+    drift: tuple[float, ...] = (0.0, 0.8, 0.6, 0.6)  # per round; its length is the largest number of rounds
     recheck: float = 0.9
-    recover: float = 0.2
+    recover: float = 0.1
     compound: float = 1.0
     compound_min_events: int = 6
 
