@@ -24,8 +24,9 @@
 # $R_{keywords}$ = analysis-pattern, logic and audio-domain lexicon hits, $R_{overthinking} = 1 - |t| / L_{max}$.
 # Methods: `outcome` (accuracy + format: the Ke-Omni-R stand-in), `cesar` (all five), `cesar_no_overthinking`,
 # and the ablations `cesar_no_consistency`, `cesar_no_consistency_keywords`. Every component, and the share of
-# completions that speak of an imagined event (`drift`), is logged at every step for every method (weight 0
-# where the method leaves it out), so what the process rewards do to the traces is measured on one scale.
+# completions that drift into ungrounded content (`drift`: invented qualities or imagined events), is logged at
+# every step for every method (weight 0 where the method leaves it out), so what the process rewards do to the
+# traces is measured on one scale.
 #
 # The prompts are the training items of `grpo.difficulties` (tiny: easy and medium clips, where the testbed's drift
 # never changes an answer, so an outcome reward cannot see it; docs/cesar.md). The run refuses to start when the
